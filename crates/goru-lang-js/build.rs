@@ -1,0 +1,13 @@
+//! Ensures the pinned quickjs interpreter is in `<workspace>/runtimes/` (fetching and
+//! verifying it if needed) and exposes it to the crate as `GORU_QUICKJS_WASM` (absolute path) and
+//! `GORU_QUICKJS_WASM_SHA256` (hex digest).
+
+use std::path::Path;
+
+fn main() {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let pin_file = Path::new(&manifest_dir).join("../../runtimes/runtimes.toml");
+    if let Err(e) = goru_runtimes::build_script::emit_rustc_env(&pin_file, "quickjs", "GORU_QUICKJS_WASM") {
+        panic!("cannot get the quickjs interpreter: {e}");
+    }
+}
