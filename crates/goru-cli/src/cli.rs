@@ -1,0 +1,182 @@
+//! The command line: options, subcommands and help text (clap).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::units;
+
+/// Shown after the options in `--help`.
+const AFTER_HELP: &str = "\
+Examples:
+  goru -c 'print(2 ** 100)'
+  goru script.py
+  goru --timeout 500ms --memory 64MiB script.js
+  echo 'console.log(1 + 1)' | goru -l js
+  goru --stdin-file input.txt solution.py
+
+The code runs in a WebAssembly sandbox: it sees no host files, no network,
+no host environment variables and not the host's stdin (use --stdin-file).
+
+Exit status:
+  0-255  the guest's own exit status (sys.exit(n), std.exit(n)); statuses
+         outside 0-255 become 255
+  1      the guest raised an uncaught exception (traceback on stderr), or
+         goru itself failed (unreadable file, sandbox setup, ...)
+  2      bad command line
+  124    the run hit --timeout
+  125    the run hit --memory
+  126    the guest trapped (stack overflow, interpreter abort, ...)
+A stopped run's partial output is still written.
+
+Environment:
+  GORU_CACHE_DIR  where compiled interpreters are cached (as --cache-dir)
+  RUST_LOG        goru's own log to stderr, e.g. RUST_LOG=goru=debug (off by default)";
+
+/// Run untrusted Python and JavaScript in a WebAssembly sandbox.
+#[derive(Debug, Parser)]
+#[command(
+    name = "goru",
+    version,
+    after_help = AFTER_HELP,
+    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]",
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Script to run; its extension (.py, .js, .mjs) picks the language.
+    /// Without FILE and -c, the code is read from stdin ("-" also means stdin).
+    #[arg(value_name = "FILE", conflicts_with = "code")]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The subcommands; with none, `goru` behaves as `goru run`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run code from a file, -c, or stdin (the default command).
+    #[command(after_help = AFTER_HELP)]
+    Run {
+        /// Script to run; its extension (.py, .js, .mjs) picks the language.
+        /// Without FILE and -c, the code is read from stdin ("-" also means stdin).
+        #[arg(value_name = "FILE", conflicts_with = "code")]
+        file: Option<PathBuf>,
+    },
+}
+
+/// How to run: the code's source and language, limits, cache. These options
+/// are global, so they go before or after the `run` subcommand alike.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run CODE instead of a file.
+    #[arg(short = 'c', long = "code", value_name = "CODE", global = true)]
+    pub code: Option<String>,
+
+    /// Language: python (py) or js (javascript). Default: from FILE's
+    /// extension, else python.
+    #[arg(short = 'l', long = "lang", value_name = "LANG", value_parser = parse_language, global = true)]
+    pub lang: Option<&'static dyn goru::Language>,
+
+    /// Wall-clock limit: 5, 5s, 500ms, 2m.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration, global = true)]
+    pub timeout: Duration,
+
+    /// Memory cap of the guest: 64MiB, 64M (= MiB), 64MB (= 10^6 B), or bytes.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = units::parse_size, global = true)]
+    pub memory: u64,
+
+    /// Bytes kept of each of stdout and stderr; the rest is dropped.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = units::parse_size_usize, global = true)]
+    pub output_limit: usize,
+
+    /// Give the contents of PATH to the guest as its stdin (otherwise empty).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub stdin_file: Option<PathBuf>,
+
+    /// Do not read or write the on-disk cache of compiled interpreters
+    /// (every run then compiles them again, which takes seconds).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
+    /// Directory of the compiled-interpreter cache; also taken from
+    /// $GORU_CACHE_DIR [default: the user's cache directory, e.g.
+    /// ~/.cache/goru/modules].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// `--cache-dir`, else a non-empty `$GORU_CACHE_DIR`.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        self.cache_dir.clone().or_else(|| {
+            std::env::var_os("GORU_CACHE_DIR")
+                .filter(|dir| !dir.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+}
+
+fn parse_language(name: &str) -> Result<&'static dyn goru::Language, String> {
+    goru::language_by_name(name).ok_or_else(|| {
+        format!(
+            "unknown language (expected one of: {})",
+            goru::language_names().join(", ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn file_at_top_level_and_under_run() {
+        let cli = Cli::try_parse_from(["goru", "--timeout", "2", "x.py"]).expect("parses");
+        assert!(cli.command.is_none());
+        assert_eq!(cli.file.as_deref(), Some("x.py".as_ref()));
+        assert_eq!(cli.run.timeout, Duration::from_secs(2));
+
+        for argv in [
+            &["goru", "run", "-l", "js", "x.txt"][..],
+            &["goru", "-l", "js", "run", "x.txt"],
+            &["goru", "run", "x.txt", "--lang", "js"],
+        ] {
+            let cli = Cli::try_parse_from(argv).expect("parses");
+            let Some(Command::Run { file }) = cli.command else {
+                panic!("expected the run subcommand: {argv:?}")
+            };
+            assert_eq!(file.as_deref(), Some("x.txt".as_ref()), "{argv:?}");
+            assert_eq!(cli.run.lang.map(|l| l.name()), Some("js"), "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let cli = Cli::try_parse_from(["goru", "-c", "1"]).expect("parses");
+        assert_eq!(cli.run.timeout, Duration::from_secs(30));
+        assert_eq!(cli.run.memory, 256 << 20);
+        assert_eq!(cli.run.output_limit, 1 << 20);
+        assert!(cli.run.lang.is_none());
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(Cli::try_parse_from(["goru", "-l", "cobol", "-c", "1"]).is_err());
+        assert!(Cli::try_parse_from(["goru", "-c", "1", "x.py"]).is_err());
+        assert!(Cli::try_parse_from(["goru", "run", "-c", "1", "x.py"]).is_err());
+        assert!(Cli::try_parse_from(["goru", "a.py", "b.py"]).is_err());
+        assert!(Cli::try_parse_from(["goru", "--timeout", "soon", "-c", "1"]).is_err());
+        assert!(Cli::try_parse_from(["goru", "--memory", "lots", "-c", "1"]).is_err());
+    }
+}

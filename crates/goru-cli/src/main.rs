@@ -1,0 +1,132 @@
+//! The `goru` command: run untrusted Python and JavaScript in a WebAssembly sandbox.
+//!
+//! `goru -c CODE`, `goru FILE`, `goru run FILE`, or code piped on stdin; see
+//! `goru --help` for the options and the exit statuses.
+
+mod cli;
+mod run;
+mod units;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
+
+use crate::cli::{Cli, Command};
+
+/// The process exit statuses goru itself uses (see `goru --help`).
+pub mod exit {
+    /// An uncaught guest exception, or a failure in goru itself.
+    pub const FAILURE: u8 = 1;
+    /// The guest raised an uncaught exception.
+    pub const EXCEPTION: u8 = 1;
+    /// The command line was not usable (clap uses the same status).
+    pub const USAGE: u8 = 2;
+    /// The run hit its wall-clock limit (as coreutils `timeout`).
+    pub const TIMEOUT: u8 = 124;
+    /// The run hit its memory limit.
+    pub const MEMORY: u8 = 125;
+    /// The guest trapped.
+    pub const TRAP: u8 = 126;
+}
+
+/// Why goru exits without the guest's own status. Each is reported as one
+/// `goru: ...` line on stderr.
+#[derive(Debug)]
+pub enum Failure {
+    /// A bad command line (status 2).
+    Usage(String),
+    /// The run was stopped or could not start, with this status.
+    Status(u8, String),
+    /// Anything else (status 1).
+    Other(anyhow::Error),
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            error.exit()
+        }
+        Err(error) => return report(Failure::Usage(clap_message(&error))),
+    };
+    let file = match (cli.command, cli.file) {
+        (Some(Command::Run { file: Some(_) }), Some(_)) => {
+            return report(Failure::Usage("give one FILE to run (see goru --help)".into()));
+        }
+        (Some(Command::Run { file }), top) => file.or(top),
+        (None, top) => top,
+    };
+    match run::run(file.as_deref(), &cli.run) {
+        Ok(status) => ExitCode::from(status),
+        Err(failure) => report(failure),
+    }
+}
+
+/// `RUST_LOG` turns on goru's own log, on stderr; it is off otherwise.
+fn init_logging() {
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::OFF.into())
+        .from_env_lossy();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+/// Prints `failure` as one line and returns its status.
+fn report(failure: Failure) -> ExitCode {
+    let (status, message) = match failure {
+        Failure::Usage(message) => (exit::USAGE, message),
+        Failure::Status(status, message) => (status, message),
+        Failure::Other(error) => (exit::FAILURE, format!("{error:#}")),
+    };
+    eprintln!("goru: {}", one_line(&message));
+    ExitCode::from(status)
+}
+
+/// clap's message without its `error:` prefix, usage block and tips.
+fn clap_message(error: &clap::Error) -> String {
+    let rendered = error.to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    format!("{first} (see goru --help)")
+}
+
+/// Joins a multi-line message into one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_line() {
+        assert_eq!(one_line("a\n  b\n\nc\n"), "a; b; c");
+        let error = Cli::try_parse_from(["goru", "--lang", "cobol", "-c", "1"]).expect_err("bad language");
+        let message = clap_message(&error);
+        assert!(
+            message.contains("cobol") && message.contains("python"),
+            "{message}"
+        );
+        assert!(
+            !message.contains('\n') && !message.starts_with("error"),
+            "{message}"
+        );
+    }
+}

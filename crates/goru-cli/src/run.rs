@@ -1,0 +1,191 @@
+//! `goru run`: pick the language, read the code, run it, pass on its output and status.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
+use goru::{Executor, Language, Output, RunOptions};
+
+use crate::cli::RunArgs;
+use crate::units::format_size;
+use crate::{Failure, exit};
+
+/// Where the code comes from.
+enum Source<'a> {
+    Inline(&'a str),
+    File(&'a Path),
+    Stdin,
+}
+
+/// Runs the code `args` names and returns the process exit status.
+pub fn run(file: Option<&Path>, args: &RunArgs) -> Result<u8, Failure> {
+    let source = match (&args.code, file) {
+        (Some(code), _) => Source::Inline(code),
+        (None, Some(path)) if path.as_os_str() != "-" => Source::File(path),
+        (None, _) => Source::Stdin,
+    };
+    let language = pick_language(args.lang, &source)?;
+    let code = read_code(&source)?;
+    let stdin = match &args.stdin_file {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read --stdin-file {}", path.display()))
+            .map_err(Failure::Other)?,
+        None => Vec::new(),
+    };
+
+    let mut builder = Executor::builder();
+    if args.no_cache {
+        builder = builder.disk_cache(false);
+    } else if let Some(dir) = args.cache_dir() {
+        builder = builder.cache_dir(dir);
+    }
+    let executor = builder.build().map_err(|e| Failure::Other(e.into()))?;
+    let options = RunOptions::new()
+        .timeout(args.timeout)
+        .memory_bytes(args.memory)
+        .output_bytes(args.output_limit)
+        .stdin(stdin);
+
+    tracing::debug!(language = language.name(), bytes = code.len(), "running");
+    match executor.run_blocking(language, &code, options) {
+        Ok(result) => {
+            tracing::debug!(exit_code = result.exit_code, duration = ?result.duration, "finished");
+            write_output(&result.output, args.output_limit);
+            Ok(guest_status(result.exit_code, result.exception.is_some()))
+        }
+        Err(error) => {
+            if let Some(output) = error.output() {
+                write_output(output, args.output_limit);
+            }
+            Err(stopped(error))
+        }
+    }
+}
+
+/// `--lang` if given, else FILE's extension, else python.
+fn pick_language(
+    lang: Option<&'static dyn Language>,
+    source: &Source<'_>,
+) -> Result<&'static dyn Language, Failure> {
+    if let Some(lang) = lang {
+        return Ok(lang);
+    }
+    match source {
+        Source::File(path) => goru::language_for_path(path).ok_or_else(|| {
+            Failure::Usage(format!(
+                "cannot tell the language of {} from its extension (use .py, .js or .mjs, or pass --lang {})",
+                path.display(),
+                goru::language_names().join("|"),
+            ))
+        }),
+        Source::Inline(_) | Source::Stdin => goru::language_by_name("python")
+            .ok_or_else(|| Failure::Usage("no default language in this build: pass --lang".into())),
+    }
+}
+
+fn read_code(source: &Source<'_>) -> Result<String, Failure> {
+    let bytes = match source {
+        Source::Inline(code) => return Ok((*code).to_owned()),
+        Source::File(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read {}", path.display()))
+            .map_err(Failure::Other)?,
+        Source::Stdin => {
+            let mut stdin = std::io::stdin().lock();
+            if stdin.is_terminal() {
+                return Err(Failure::Usage(
+                    "no code given: pass -c CODE or a FILE, or pipe the code on stdin (see goru --help)"
+                        .into(),
+                ));
+            }
+            let mut bytes = Vec::new();
+            stdin
+                .read_to_end(&mut bytes)
+                .context("cannot read the code from stdin")
+                .map_err(Failure::Other)?;
+            bytes
+        }
+    };
+    String::from_utf8(bytes).map_err(|_| {
+        let name = match source {
+            Source::File(path) => path.display().to_string(),
+            _ => "the code on stdin".into(),
+        };
+        Failure::Other(anyhow!("{name} is not valid UTF-8 text"))
+    })
+}
+
+/// Writes the guest's bytes untouched, then a note for each truncated stream.
+fn write_output(output: &Output, limit: usize) {
+    // A closed pipe (`goru ... | head`) is not an error worth reporting.
+    let _ = write_all_flush(&mut std::io::stdout().lock(), &output.stdout);
+    let mut stderr = std::io::stderr().lock();
+    let _ = write_all_flush(&mut stderr, &output.stderr);
+    for (name, truncated) in [
+        ("stdout", output.stdout_truncated),
+        ("stderr", output.stderr_truncated),
+    ] {
+        if truncated {
+            let _ = writeln!(stderr, "goru: {name} truncated at {limit} bytes");
+        }
+    }
+}
+
+fn write_all_flush(stream: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    stream.write_all(bytes)?;
+    stream.flush()
+}
+
+/// The process status for a guest that ran to its end. Statuses outside
+/// 0..=255 become 255, so a failure never reads as success.
+fn guest_status(exit_code: i32, raised: bool) -> u8 {
+    match u8::try_from(exit_code) {
+        Ok(0) if raised => exit::EXCEPTION,
+        Ok(code) => code,
+        Err(_) => u8::MAX,
+    }
+}
+
+/// How a run the host stopped, or that never started, is reported.
+fn stopped(error: goru::Error) -> Failure {
+    let status = match &error {
+        goru::Error::Timeout { .. } => exit::TIMEOUT,
+        goru::Error::MemoryLimit { .. } => exit::MEMORY,
+        goru::Error::Trap { .. } => exit::TRAP,
+        _ => exit::FAILURE,
+    };
+    let message = match &error {
+        goru::Error::MemoryLimit { limit_bytes, .. } => {
+            format!("memory limit of {} exceeded", format_size(*limit_bytes))
+        }
+        other => other.to_string(),
+    };
+    Failure::Status(status, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        assert_eq!(guest_status(0, false), 0);
+        assert_eq!(guest_status(3, false), 3);
+        assert_eq!(guest_status(0, true), 1);
+        assert_eq!(guest_status(1, true), 1);
+        assert_eq!(guest_status(255, false), 255);
+        assert_eq!(guest_status(256, false), 255);
+        assert_eq!(guest_status(-1, false), 255);
+    }
+
+    #[test]
+    fn language_choice() {
+        let name = |lang, source| pick_language(lang, &source).map(|l| l.name().to_owned()).ok();
+        assert_eq!(name(None, Source::Inline("1")), Some("python".into()));
+        assert_eq!(name(None, Source::Stdin), Some("python".into()));
+        assert_eq!(name(None, Source::File("a.mjs".as_ref())), Some("js".into()));
+        assert_eq!(name(None, Source::File("a.txt".as_ref())), None);
+        let js = goru::language_by_name("js");
+        assert_eq!(name(js, Source::File("a.py".as_ref())), Some("js".into()));
+        assert_eq!(name(js, Source::File("noext".as_ref())), Some("js".into()));
+    }
+}
