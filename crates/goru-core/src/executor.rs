@@ -1,0 +1,186 @@
+//! The `Executor`: one wasmer engine, the module cache, and the runs.
+
+mod builder;
+mod cancel;
+mod runtime;
+
+use std::sync::Arc;
+
+use wasmer_wasix::PluggableRuntime;
+
+use crate::cache::ModuleCache;
+use crate::instance::{self, RunSpec, control::RunControl, control::StopReason};
+use crate::{Error, Language, Limits, RunOptions, RunResult};
+pub use builder::{Compiler, ExecutorBuilder};
+pub use cancel::CancelHandle;
+
+/// Runs code in sandboxed interpreters. Cheap to clone; all clones share one
+/// engine and one module cache. `Send + Sync`: many runs may go at once from
+/// many threads or tasks.
+///
+/// ```no_run
+/// # async fn demo(python: &dyn goru_core::Language) -> Result<(), goru_core::Error> {
+/// use goru_core::{Executor, RunOptions};
+///
+/// let executor = Executor::builder().build()?;
+/// let result = executor.run(python, "print('hi')", RunOptions::new()).await?;
+/// assert_eq!(result.stdout(), b"hi\n");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Executor {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    engine: wasmer::Engine,
+    cache: ModuleCache,
+    wasi_runtime: Arc<PluggableRuntime>,
+    handle: tokio::runtime::Handle,
+    default_limits: Limits,
+}
+
+impl Executor {
+    /// Starts building an executor; see [`ExecutorBuilder`] for the defaults.
+    pub fn builder() -> ExecutorBuilder {
+        ExecutorBuilder::default()
+    }
+
+    /// The limits runs get when their [`RunOptions`] leave one unset.
+    pub fn default_limits(&self) -> Limits {
+        self.inner.default_limits
+    }
+
+    /// Makes sure `language`'s module is compiled (or loaded from the disk
+    /// cache) and held in memory. Runs do this on demand; call it to move the
+    /// cost to start-up. Blocks the calling thread while compiling.
+    pub fn prepare(&self, language: &dyn Language) -> Result<(), Error> {
+        self.inner.cache.get(language).map(drop)
+    }
+
+    /// Runs `code` in a fresh instance of `language` and waits for it.
+    ///
+    /// Dropping the returned future stops the guest. Guest behaviour never
+    /// makes this panic or hang: a run that outlives its timeout is stopped
+    /// and reported as [`Error::Timeout`].
+    pub async fn run(
+        &self,
+        language: &dyn Language,
+        code: &str,
+        options: RunOptions,
+    ) -> Result<RunResult, Error> {
+        let spec = self.spec(language, code, &options);
+        let module = match self.inner.cache.get_loaded(language) {
+            Some(module) => module,
+            None => self.compile_in_background(language).await?,
+        };
+        let control = Arc::new(RunControl::new(spec.limits.timeout));
+        let _stop_if_dropped = StopOnDrop(control.clone());
+        if let Some(cancel) = &options.cancel {
+            cancel.bind(&control);
+        }
+        let task = self
+            .inner
+            .handle
+            .spawn(supervise(self.inner.clone(), module, spec, control));
+        task.await
+            .unwrap_or_else(|e| Err(Error::Setup(format!("the run's task failed: {e}"))))
+    }
+
+    /// Like [`Executor::run`], blocking the calling thread instead. Works from
+    /// plain threads and from inside async code alike.
+    pub fn run_blocking(
+        &self,
+        language: &dyn Language,
+        code: &str,
+        options: RunOptions,
+    ) -> Result<RunResult, Error> {
+        let spec = self.spec(language, code, &options);
+        let module = self.inner.cache.get(language)?;
+        let control = Arc::new(RunControl::new(spec.limits.timeout));
+        if let Some(cancel) = &options.cancel {
+            cancel.bind(&control);
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.inner.handle.spawn({
+            let inner = self.inner.clone();
+            async move {
+                let _ = tx.send(supervise(inner, module, spec, control).await);
+            }
+        });
+        rx.recv()
+            .unwrap_or_else(|_| Err(Error::Setup("the run's task ended without a result".into())))
+    }
+
+    fn spec(&self, language: &dyn Language, code: &str, options: &RunOptions) -> RunSpec {
+        RunSpec {
+            program: language.program(code),
+            limits: options.limits(self.inner.default_limits),
+            stdin: options.stdin.clone(),
+        }
+    }
+
+    /// Compiles on a blocking thread: the wasm is copied so the language
+    /// need not be `'static`. Only the first run of a language gets here.
+    async fn compile_in_background(&self, language: &dyn Language) -> Result<wasmer::Module, Error> {
+        let key = self.inner.cache.key(language);
+        let name = language.name().to_string();
+        let wasm = language.wasm().to_vec();
+        let inner = self.inner.clone();
+        self.inner
+            .handle
+            .spawn_blocking(move || inner.cache.get_keyed(&key, &name, &wasm))
+            .await
+            .unwrap_or_else(|e| Err(Error::Setup(format!("the compile task failed: {e}"))))
+    }
+}
+
+/// Runs the guest on a blocking thread and enforces the deadline from outside.
+async fn supervise(
+    inner: Arc<Inner>,
+    module: wasmer::Module,
+    spec: RunSpec,
+    control: Arc<RunControl>,
+) -> Result<RunResult, Error> {
+    let guest = {
+        let control = control.clone();
+        let inner = inner.clone();
+        tokio::task::spawn_blocking(move || {
+            instance::run(&inner.engine, &inner.wasi_runtime, &module, spec, &control)
+        })
+    };
+    tokio::pin!(guest);
+    let _finished = FinishOnDrop(control.clone());
+    let deadline = tokio::time::Instant::from_std(control.deadline());
+    tokio::select! {
+        finished = &mut guest => return flatten(finished),
+        () = tokio::time::sleep_until(deadline) => control.stop(StopReason::Timeout),
+        () = control.stop_requested() => {}
+    }
+    // The stop flag is raised: the guest traps at its next loop iteration, or
+    // its current host-side wait returns within a slice.
+    flatten(guest.await)
+}
+
+fn flatten(joined: Result<Result<RunResult, Error>, tokio::task::JoinError>) -> Result<RunResult, Error> {
+    joined.unwrap_or_else(|e| Err(Error::Setup(format!("the guest thread failed: {e}"))))
+}
+
+/// Marks the run finished, so late stop requests do nothing.
+struct FinishOnDrop(Arc<RunControl>);
+
+impl Drop for FinishOnDrop {
+    fn drop(&mut self) {
+        self.0.finish();
+    }
+}
+
+/// Stops the guest when the future awaiting it is dropped.
+struct StopOnDrop(Arc<RunControl>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop(StopReason::Cancelled);
+    }
+}

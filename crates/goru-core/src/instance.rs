@@ -1,0 +1,317 @@
+//! One run: a fresh wasmer `Store` and WASI environment around a compiled module.
+//!
+//! Runs share nothing but the compiled [`wasmer::Module`]. The steps are kept
+//! apart (set up the environment, instantiate, call `_start`, collect) so that
+//! a later pool can keep instantiated interpreters ready, or restore them from
+//! a snapshot, and only pay for the last two steps per run.
+
+pub(crate) mod control;
+pub(crate) mod interrupt;
+pub(crate) mod memory;
+mod overrides;
+mod stdio;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::io::AsyncReadExt;
+use virtual_fs::{FileSystem, RootFileSystemBuilder, TmpFileSystem};
+use wasmer::{Extern, Instance, Module, RuntimeError, Store};
+use wasmer_types::TrapCode;
+use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
+
+use crate::{Error, GuestException, Limits, Output, Program, RunResult, TrapKind};
+use control::{RunControl, StopReason};
+use memory::MemoryBudget;
+use stdio::Capture;
+
+/// Where a language's guest shim reports an uncaught exception, as JSON
+/// `{"type", "message", "traceback"}`, before exiting.
+pub const EXCEPTION_REPORT_PATH: &str = "/.goru/exception.json";
+
+/// Everything one run needs besides the module.
+#[derive(Debug)]
+pub(crate) struct RunSpec {
+    pub(crate) program: Program,
+    pub(crate) limits: Limits,
+    pub(crate) stdin: Vec<u8>,
+}
+
+/// Runs `module` to completion on the current thread.
+pub(crate) fn run(
+    engine: &wasmer::Engine,
+    runtime: &Arc<PluggableRuntime>,
+    module: &Module,
+    spec: RunSpec,
+    control: &Arc<RunControl>,
+) -> Result<RunResult, Error> {
+    let started = Instant::now();
+    let _span = tracing::debug_span!("run", program = %spec.program.args.first().map_or("", String::as_str))
+        .entered();
+    let stdout = Capture::new(spec.limits.output_bytes);
+    let stderr = Capture::new(spec.limits.output_bytes);
+    let budget = MemoryBudget::new(spec.limits.memory_pages());
+    let fs = scratch_fs(spec.limits.scratch_fs_bytes)?;
+
+    let mut store = Store::new(engine.clone());
+
+    let outcome = instantiate_and_start(
+        &mut store, runtime, module, &spec, control, &budget, &fs, &stdout, &stderr,
+    );
+
+    let (stdout_bytes, stdout_truncated) = stdout.take();
+    let (stderr_bytes, stderr_truncated) = stderr.take();
+    let output = Output {
+        stdout: stdout_bytes,
+        stderr: stderr_bytes,
+        stdout_truncated,
+        stderr_truncated,
+    };
+    let exception = read_exception_report(&fs);
+    classify(
+        outcome,
+        output,
+        exception,
+        control,
+        &budget,
+        &spec.limits,
+        started,
+    )
+}
+
+/// How `_start` ended, before it is judged.
+enum Ended {
+    Exited(i32),
+    Trapped(RuntimeError),
+}
+
+fn scratch_fs(limit: usize) -> Result<TmpFileSystem, Error> {
+    let fs = RootFileSystemBuilder::new()
+        .with_memory_limiter(Arc::new(ScratchLimit::new(limit)))
+        .build_tmp();
+    fs.create_dir(Path::new("/.goru"))
+        .map_err(|e| Error::Setup(format!("creating /.goru: {e}")))?;
+    Ok(fs)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn instantiate_and_start(
+    store: &mut Store,
+    runtime: &Arc<PluggableRuntime>,
+    module: &Module,
+    spec: &RunSpec,
+    control: &Arc<RunControl>,
+    budget: &Arc<MemoryBudget>,
+    fs: &TmpFileSystem,
+    stdout: &Capture,
+    stderr: &Capture,
+) -> Result<Ended, Error> {
+    let setup = |what: &str, e: &dyn std::fmt::Display| Error::Setup(format!("{what}: {e}"));
+    let (name, args) = spec
+        .program
+        .args
+        .split_first()
+        .ok_or_else(|| Error::InvalidOption("the language gave an empty argv".into()))?;
+    let builder = WasiEnv::builder(name.as_str())
+        .args(args)
+        .envs(spec.program.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Box::new(virtual_fs::StaticFile::new(spec.stdin.clone())))
+        .stdout(stdout.file())
+        .stderr(stderr.file())
+        .fs(Arc::new(fs.clone()) as Arc<dyn FileSystem + Send + Sync>)
+        .preopen_dir("/")
+        .map_err(|e| setup("preopening /", &e))?
+        .runtime(runtime.clone() as Arc<dyn wasmer_wasix::Runtime + Send + Sync>);
+    let mut func_env = builder
+        .finalize(store)
+        .map_err(|e| setup("building the WASI environment", &e))?;
+    let mut imports = func_env
+        .import_object(store, module)
+        .map_err(|e| setup("resolving WASI imports", &e))?;
+    let poll_env = overrides::install(store, &mut imports, control.clone());
+
+    let instance = memory::with_budget(budget, || {
+        Instance::new(store, module, &imports).map_err(Box::new)
+    });
+    let instance = match instance.map_err(|e| *e) {
+        Ok(instance) => instance,
+        Err(wasmer::InstantiationError::Start(trap)) => return Ok(Ended::Trapped(trap)),
+        Err(e) if budget.was_hit() => return Ok(Ended::Trapped(RuntimeError::new(e.to_string()))),
+        Err(e) => return Err(setup("instantiating", &e)),
+    };
+    func_env
+        .initialize(store, instance.clone())
+        .map_err(|e| setup("initialising WASI", &e))?;
+    let memory = instance
+        .exports
+        .iter()
+        .find_map(|(_, e)| match e {
+            Extern::Memory(m) => Some(m.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| Error::Setup("the module exports no memory".into()))?;
+    if let Some(poll_env) = &poll_env {
+        overrides::set_memory(store, poll_env, memory.clone());
+    }
+    let view = memory.view(store);
+    if !(0..view.data_size()).contains(&interrupt::FLAG_ADDRESS) {
+        return Err(Error::Setup("the module's memory is empty".into()));
+    }
+    // SAFETY: the memory lives in `store`, which outlives the run; wasmer's
+    // static memory style never moves it; the flag is withdrawn below, before
+    // the store is dropped.
+    control.set_flag(unsafe { interrupt::StopFlag::new(view.data_ptr()) });
+    let start = instance
+        .exports
+        .get_function("_start")
+        .map_err(|e| setup("finding _start", &e))?
+        .clone();
+
+    if control.stop_reason().is_some() {
+        control.clear_flag();
+        // Stopped before the guest ran a single instruction.
+        return Ok(Ended::Trapped(RuntimeError::user(Box::new(overrides::Stopped))));
+    }
+    let called = start.call(store, &[]);
+    control.clear_flag();
+    let ended = match called {
+        Ok(_) => Ended::Exited(0),
+        Err(err) => match err.downcast::<WasiError>() {
+            Ok(WasiError::Exit(code)) => Ended::Exited(code.raw()),
+            Ok(other) => Ended::Trapped(RuntimeError::user(Box::new(other))),
+            Err(err) => Ended::Trapped(err),
+        },
+    };
+    let exit_code = match &ended {
+        Ended::Exited(code) => wasmer_wasix::types::wasi::ExitCode::from(*code as u16),
+        Ended::Trapped(_) => wasmer_wasix::types::wasi::ExitCode::from(1u16),
+    };
+    func_env.on_exit(store, Some(exit_code));
+    Ok(ended)
+}
+
+fn classify(
+    outcome: Result<Ended, Error>,
+    output: Output,
+    exception: Option<GuestException>,
+    control: &RunControl,
+    budget: &MemoryBudget,
+    limits: &Limits,
+    started: Instant,
+) -> Result<RunResult, Error> {
+    let output = Box::new(output);
+    let ended = outcome?;
+    let trap = match ended {
+        Ended::Exited(code) => {
+            // A guest that ran into the cap and died without reporting an
+            // exception (an abort in malloc, say) is a memory error, not a crash.
+            if code != 0 && exception.is_none() && budget.was_hit() {
+                return Err(Error::MemoryLimit {
+                    limit_bytes: limits.memory_bytes,
+                    output,
+                });
+            }
+            return Ok(RunResult {
+                output: *output,
+                exit_code: code,
+                exception,
+                duration: started.elapsed(),
+            });
+        }
+        Ended::Trapped(trap) => trap,
+    };
+    match control.stop_reason() {
+        Some(StopReason::Timeout) => {
+            return Err(Error::Timeout {
+                limit: limits.timeout,
+                output,
+            });
+        }
+        Some(StopReason::Cancelled) => return Err(Error::Cancelled { output }),
+        None => {}
+    }
+    if budget.was_hit() {
+        return Err(Error::MemoryLimit {
+            limit_bytes: limits.memory_bytes,
+            output,
+        });
+    }
+    let message = trap.message();
+    let kind = match trap.to_trap() {
+        Some(TrapCode::StackOverflow) => TrapKind::StackOverflow,
+        Some(TrapCode::HeapAccessOutOfBounds | TrapCode::TableAccessOutOfBounds) => TrapKind::OutOfBounds,
+        Some(TrapCode::UnreachableCodeReached) => TrapKind::Unreachable,
+        Some(
+            TrapCode::IntegerOverflow | TrapCode::IntegerDivisionByZero | TrapCode::BadConversionToInteger,
+        ) => TrapKind::Arithmetic,
+        _ => TrapKind::Other,
+    };
+    Err(Error::Trap {
+        kind,
+        message,
+        output,
+    })
+}
+
+fn read_exception_report(fs: &TmpFileSystem) -> Option<GuestException> {
+    let mut file = fs
+        .new_open_options()
+        .read(true)
+        .open(Path::new(EXCEPTION_REPORT_PATH))
+        .ok()?;
+    let mut json = Vec::new();
+    // The report is a small in-memory file: reading it never actually waits.
+    futures::executor::block_on(file.read_to_end(&mut json)).ok()?;
+    match serde_json::from_slice(&json) {
+        Ok(exception) => Some(exception),
+        Err(e) => {
+            tracing::warn!(error = %e, "ignoring a malformed exception report from the guest");
+            None
+        }
+    }
+}
+
+/// Bounds the bytes the guest can keep in its in-memory filesystem.
+#[derive(Debug)]
+struct ScratchLimit {
+    limit: usize,
+    used: std::sync::atomic::AtomicUsize,
+}
+
+impl ScratchLimit {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            used: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+impl virtual_fs::limiter::FsMemoryLimiter for ScratchLimit {
+    fn on_grow(&self, grown_bytes: usize) -> Result<(), virtual_fs::FsError> {
+        use std::sync::atomic::Ordering;
+        let mut used = self.used.load(Ordering::Relaxed);
+        loop {
+            let next = used.saturating_add(grown_bytes);
+            if next > self.limit {
+                return Err(virtual_fs::FsError::StorageFull);
+            }
+            match self
+                .used
+                .compare_exchange_weak(used, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return Ok(()),
+                Err(actual) => used = actual,
+            }
+        }
+    }
+
+    fn on_shrink(&self, shrunk_bytes: usize) {
+        let _ = self.used.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |u| Some(u.saturating_sub(shrunk_bytes)),
+        );
+    }
+}

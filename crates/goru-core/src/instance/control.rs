@@ -1,0 +1,129 @@
+//! Stopping a run from outside: the deadline, cancellation, and the guest's stop flag.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+use super::interrupt::StopFlag;
+
+/// Why the host stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopReason {
+    Timeout,
+    Cancelled,
+}
+
+/// Shared between the thread running the guest and whoever may stop it.
+pub(crate) struct RunControl {
+    deadline: Instant,
+    reason: AtomicU8,
+    /// The running instance's stop flag; `None` before it exists and after the run.
+    flag: Mutex<Option<StopFlag>>,
+    stop_requested: Notify,
+}
+
+const RUNNING: u8 = 0;
+const TIMEOUT: u8 = 1;
+const CANCELLED: u8 = 2;
+const FINISHED: u8 = 3;
+
+impl RunControl {
+    pub(crate) fn new(timeout: Duration) -> Self {
+        let now = Instant::now();
+        Self {
+            deadline: now
+                .checked_add(timeout)
+                .unwrap_or(now + Duration::from_secs(86_400 * 365)),
+            reason: AtomicU8::new(RUNNING),
+            flag: Mutex::new(None),
+            stop_requested: Notify::new(),
+        }
+    }
+
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Time left before the deadline (zero once it has passed).
+    pub(crate) fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Why the run was stopped, if it was.
+    pub(crate) fn stop_reason(&self) -> Option<StopReason> {
+        match self.reason.load(Ordering::Acquire) {
+            TIMEOUT => Some(StopReason::Timeout),
+            CANCELLED => Some(StopReason::Cancelled),
+            FINISHED => None,
+            _ => {
+                if Instant::now() >= self.deadline {
+                    Some(StopReason::Timeout)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// Records the reason (the first one wins) and interrupts the guest.
+    pub(crate) fn stop(&self, reason: StopReason) {
+        let code = match reason {
+            StopReason::Timeout => TIMEOUT,
+            StopReason::Cancelled => CANCELLED,
+        };
+        if self
+            .reason
+            .compare_exchange(RUNNING, code, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.stop_requested.notify_one();
+            self.interrupt();
+        }
+    }
+
+    /// Marks the run over: later stops are no-ops.
+    pub(crate) fn finish(&self) {
+        let _ = self
+            .reason
+            .compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire);
+        *self.flag.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Waits until someone calls [`RunControl::stop`].
+    pub(crate) async fn stop_requested(&self) {
+        self.stop_requested.notified().await;
+    }
+
+    /// Registers the instance's stop flag (done by the guest thread once the
+    /// instance exists); raises it at once if a stop came first.
+    pub(crate) fn set_flag(&self, flag: StopFlag) {
+        let mut slot = self.flag.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.stop_reason().is_some() {
+            flag.raise();
+        }
+        *slot = Some(flag);
+    }
+
+    /// Withdraws the stop flag before the instance's memory goes away.
+    pub(crate) fn clear_flag(&self) {
+        *self.flag.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Raises the stop flag, if the instance is running.
+    pub(crate) fn interrupt(&self) {
+        if let Some(flag) = &*self.flag.lock().unwrap_or_else(PoisonError::into_inner) {
+            flag.raise();
+        }
+    }
+}
+
+impl std::fmt::Debug for RunControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunControl")
+            .field("deadline", &self.deadline)
+            .field("stop_reason", &self.stop_reason())
+            .finish_non_exhaustive()
+    }
+}

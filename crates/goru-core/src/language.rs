@@ -1,0 +1,71 @@
+//! The `Language` trait: how a third-party crate teaches goru to run a new interpreter.
+
+use std::fmt;
+
+/// An interpreter packaged as a WASI (preview 1) command module.
+///
+/// The trait is object-safe: executors hold languages as `Arc<dyn Language>`,
+/// so a crate that depends on `goru-core` alone can add one.
+///
+/// ```
+/// use goru_core::{Language, Program};
+///
+/// /// A "language" whose module ignores the code and exits at once.
+/// #[derive(Debug)]
+/// struct Noop;
+///
+/// impl Language for Noop {
+///     fn name(&self) -> &str { "noop" }
+///     fn wasm(&self) -> &[u8] {
+///         b"\0asm\x01\0\0\0" // a real language returns its interpreter here
+///     }
+///     fn program(&self, code: &str) -> Program {
+///         Program::new(["noop", code])
+///     }
+/// }
+/// ```
+pub trait Language: Send + Sync + fmt::Debug + 'static {
+    /// A short unique name ("python", "js"); also part of the module cache key.
+    fn name(&self) -> &str;
+
+    /// The WASI command module's bytes.
+    fn wasm(&self) -> &[u8];
+
+    /// The SHA-256 of [`Language::wasm`], if the language knows it already
+    /// (e.g. from its pin file); otherwise the executor hashes the bytes once.
+    fn wasm_sha256(&self) -> Option<[u8; 32]> {
+        None
+    }
+
+    /// How to run `code`: argv (argv\[0\] is the program name) and environment.
+    fn program(&self, code: &str) -> Program;
+}
+
+/// What the interpreter is started with for one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Program {
+    /// Arguments, `args[0]` being the program name.
+    pub args: Vec<String>,
+    /// Environment variables the guest sees (the host's never leak in).
+    pub env: Vec<(String, String)>,
+}
+
+impl Program {
+    /// A program with these arguments and an empty environment.
+    pub fn new<I, S>(args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            args: args.into_iter().map(Into::into).collect(),
+            env: Vec::new(),
+        }
+    }
+
+    /// Adds an environment variable.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+}

@@ -1,0 +1,36 @@
+//! goru-core: the engine that runs WASI interpreters inside a wasmer sandbox.
+//!
+//! It knows no language and no capability by name. A [`Language`] hands it a
+//! prebuilt WASI command module and tells it how to run a piece of code; the
+//! [`Executor`] compiles that module once (memory and disk cache), then gives
+//! every run a fresh, isolated instance bounded in time, memory and output.
+//!
+//! ```no_run
+//! # async fn demo(lang: &dyn goru_core::Language) -> Result<(), goru_core::Error> {
+//! use goru_core::{Executor, RunOptions};
+//! use std::time::Duration;
+//!
+//! let executor = Executor::builder().build()?;
+//! let result = executor
+//!     .run(lang, "print(1 + 1)", RunOptions::new().timeout(Duration::from_secs(5)))
+//!     .await?;
+//! assert_eq!(result.stdout_lossy(), "2\n");
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod cache;
+mod error;
+mod executor;
+mod instance;
+mod language;
+mod limits;
+mod options;
+mod result;
+
+pub use error::{Error, TrapKind};
+pub use executor::{CancelHandle, Compiler, Executor, ExecutorBuilder};
+pub use language::{Language, Program};
+pub use limits::Limits;
+pub use options::RunOptions;
+pub use result::{GuestException, Output, RunResult};

@@ -1,0 +1,72 @@
+//! Per-run resource limits and their defaults.
+
+use std::time::Duration;
+
+/// Bounds on one run. Every field has a default, listed on it.
+///
+/// ```
+/// use goru_core::Limits;
+/// use std::time::Duration;
+///
+/// let limits = Limits::default()
+///     .timeout(Duration::from_secs(2))
+///     .memory_bytes(64 << 20);
+/// assert_eq!(limits.output_bytes, 1 << 20);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Wall-clock time a run may take. Default: 30 s.
+    pub timeout: Duration,
+    /// Linear memory the guest may grow to, in bytes (rounded down to 64 KiB
+    /// wasm pages). Default: 256 MiB.
+    pub memory_bytes: u64,
+    /// Bytes kept of each of stdout and stderr; the rest is dropped and the
+    /// result flagged truncated. Default: 1 MiB.
+    pub output_bytes: usize,
+    /// Bytes the guest may store in its in-memory scratch filesystem (`/tmp`).
+    /// Default: 16 MiB.
+    pub scratch_fs_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            memory_bytes: 256 << 20,
+            output_bytes: 1 << 20,
+            scratch_fs_bytes: 16 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// Sets [`Limits::timeout`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets [`Limits::memory_bytes`].
+    pub fn memory_bytes(mut self, bytes: u64) -> Self {
+        self.memory_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Limits::output_bytes`].
+    pub fn output_bytes(mut self, bytes: usize) -> Self {
+        self.output_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Limits::scratch_fs_bytes`].
+    pub fn scratch_fs_bytes(mut self, bytes: usize) -> Self {
+        self.scratch_fs_bytes = bytes;
+        self
+    }
+
+    /// The memory limit in 64 KiB wasm pages (at least one).
+    pub(crate) fn memory_pages(&self) -> u32 {
+        u32::try_from(self.memory_bytes >> 16).unwrap_or(u32::MAX).max(1)
+    }
+}

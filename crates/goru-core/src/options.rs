@@ -1,0 +1,87 @@
+//! Options for one run: limits and stdin.
+
+use std::time::Duration;
+
+use crate::{CancelHandle, Limits};
+
+/// How one run is set up. Unset limits fall back to the executor's defaults
+/// (see [`crate::ExecutorBuilder::default_limits`]).
+///
+/// ```
+/// use goru_core::RunOptions;
+/// use std::time::Duration;
+///
+/// let opts = RunOptions::new()
+///     .timeout(Duration::from_secs(1))
+///     .memory_bytes(64 << 20)
+///     .stdin("line one\n");
+/// assert_eq!(opts.stdin_bytes(), b"line one\n");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) memory_bytes: Option<u64>,
+    pub(crate) output_bytes: Option<usize>,
+    pub(crate) scratch_fs_bytes: Option<usize>,
+    pub(crate) stdin: Vec<u8>,
+    pub(crate) cancel: Option<CancelHandle>,
+}
+
+impl RunOptions {
+    /// Options with every limit at the executor's default and empty stdin.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Wall-clock limit for this run.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Memory cap for this run, in bytes.
+    pub fn memory_bytes(mut self, bytes: u64) -> Self {
+        self.memory_bytes = Some(bytes);
+        self
+    }
+
+    /// Cap on each of stdout and stderr, in bytes.
+    pub fn output_bytes(mut self, bytes: usize) -> Self {
+        self.output_bytes = Some(bytes);
+        self
+    }
+
+    /// Cap on the guest's in-memory scratch filesystem, in bytes.
+    pub fn scratch_fs_bytes(mut self, bytes: usize) -> Self {
+        self.scratch_fs_bytes = Some(bytes);
+        self
+    }
+
+    /// Bytes the guest reads on stdin; after them it sees end of file.
+    /// Without this the guest sees end of file at once, never the host's stdin.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = bytes.into();
+        self
+    }
+
+    /// Lets `handle` stop this run.
+    pub fn cancel_handle(mut self, handle: CancelHandle) -> Self {
+        self.cancel = Some(handle);
+        self
+    }
+
+    /// The stdin bytes set with [`RunOptions::stdin`].
+    pub fn stdin_bytes(&self) -> &[u8] {
+        &self.stdin
+    }
+
+    /// These options' limits laid over `defaults`.
+    pub(crate) fn limits(&self, defaults: Limits) -> Limits {
+        Limits {
+            timeout: self.timeout.unwrap_or(defaults.timeout),
+            memory_bytes: self.memory_bytes.unwrap_or(defaults.memory_bytes),
+            output_bytes: self.output_bytes.unwrap_or(defaults.output_bytes),
+            scratch_fs_bytes: self.scratch_fs_bytes.unwrap_or(defaults.scratch_fs_bytes),
+        }
+    }
+}

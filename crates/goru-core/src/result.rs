@@ -1,0 +1,79 @@
+//! What a run gives back: output, exit code, and the guest's uncaught exception.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// What the guest wrote to stdout and stderr, byte for byte, each cut at the
+/// output limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    /// The guest's stdout, untouched (any bytes, NUL included).
+    pub stdout: Vec<u8>,
+    /// The guest's stderr, untouched.
+    pub stderr: Vec<u8>,
+    /// Whether stdout went over the limit and was cut.
+    pub stdout_truncated: bool,
+    /// Whether stderr went over the limit and was cut.
+    pub stderr_truncated: bool,
+}
+
+/// An exception the guest did not catch: Python's `BaseException` (but not
+/// `SystemExit`) or a JavaScript throw.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GuestException {
+    /// The exception's type, e.g. `ZeroDivisionError` or `TypeError`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The exception's message.
+    pub message: String,
+    /// The traceback (Python) or stack (JavaScript) as the guest formatted it.
+    #[serde(default)]
+    pub traceback: String,
+}
+
+/// The result of a run that ran to its end: it exited (with any status) or
+/// raised an uncaught exception.
+///
+/// Runs stopped by the host (timeout, memory cap, trap, cancel) come back as
+/// [`crate::Error`] instead, still carrying their partial [`Output`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunResult {
+    /// What the guest wrote.
+    pub output: Output,
+    /// The guest's exit status: 0 on success, `n` after `sys.exit(n)` /
+    /// `std.exit(n)`, 1 after an uncaught exception.
+    pub exit_code: i32,
+    /// The uncaught exception, if that is how the guest ended.
+    pub exception: Option<GuestException>,
+    /// Wall-clock time of the run, instantiation included.
+    pub duration: Duration,
+}
+
+impl RunResult {
+    /// True when the guest exited with status 0.
+    pub fn success(&self) -> bool {
+        self.exit_code == 0 && self.exception.is_none()
+    }
+
+    /// The guest's stdout bytes.
+    pub fn stdout(&self) -> &[u8] {
+        &self.output.stdout
+    }
+
+    /// The guest's stderr bytes.
+    pub fn stderr(&self) -> &[u8] {
+        &self.output.stderr
+    }
+
+    /// stdout as text, invalid UTF-8 replaced.
+    pub fn stdout_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.output.stdout)
+    }
+
+    /// stderr as text, invalid UTF-8 replaced.
+    pub fn stderr_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.output.stderr)
+    }
+}

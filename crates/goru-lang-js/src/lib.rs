@@ -1,0 +1,1 @@
+//! goru-lang-js
