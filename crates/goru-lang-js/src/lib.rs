@@ -1,1 +1,52 @@
-//! goru-lang-js
+//! JavaScript for goru: the pinned QuickJS-NG WASI build and the guest shim
+//! that runs user code.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), goru_core::Error> {
+//! use goru_core::{Executor, RunOptions};
+//! use goru_lang_js::JavaScript;
+//!
+//! let executor = Executor::builder().precompile(JavaScript).build()?;
+//! let result = executor.run(&JavaScript, "console.log(6 * 7)", RunOptions::new()).await?;
+//! assert_eq!(result.stdout_lossy(), "42\n");
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+use goru_core::{Language, Program};
+
+/// The interpreter module: QuickJS-NG 0.11.0 `qjs`, pinned by SHA-256 in
+/// `runtimes/runtimes.toml`.
+pub static QUICKJS_WASM: &[u8] = include_bytes!(env!("GORU_QUICKJS_WASM"));
+
+const QUICKJS_WASM_SHA256: &str = env!("GORU_QUICKJS_WASM_SHA256");
+
+/// The shim passed to `qjs -e`; the user's code follows as `scriptArgs[0]`.
+const SHIM: &str = include_str!("shim.js");
+
+/// JavaScript (ES2023, QuickJS-NG) with the `std` and `os` modules as globals.
+///
+/// Uncaught exceptions print on stderr, exit with status 1 and are reported
+/// in [`goru_core::RunResult::exception`]; `std.exit(n)` exits with `n`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JavaScript;
+
+impl Language for JavaScript {
+    fn name(&self) -> &str {
+        "js"
+    }
+
+    fn wasm(&self) -> &[u8] {
+        QUICKJS_WASM
+    }
+
+    fn wasm_sha256(&self) -> Option<[u8; 32]> {
+        let mut digest = [0u8; 32];
+        hex::decode_to_slice(QUICKJS_WASM_SHA256, &mut digest).ok()?;
+        Some(digest)
+    }
+
+    fn program(&self, code: &str) -> Program {
+        Program::new(["qjs", "--std", "-e", SHIM, code])
+    }
+}

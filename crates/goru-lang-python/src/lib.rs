@@ -1,1 +1,55 @@
-//! goru-lang-python
+//! CPython 3.12 for goru: the pinned WASI build (standard library inside the
+//! wasm) and the guest shim that runs user code.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), goru_core::Error> {
+//! use goru_core::{Executor, RunOptions};
+//! use goru_lang_python::Python;
+//!
+//! let executor = Executor::builder().precompile(Python).build()?;
+//! let result = executor.run(&Python, "print(sum(range(10)))", RunOptions::new()).await?;
+//! assert_eq!(result.stdout_lossy(), "45\n");
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+use goru_core::{Language, Program};
+
+/// The interpreter module: CPython 3.12.0, VMware Wasm Labs build, pinned by
+/// SHA-256 in `runtimes/runtimes.toml`.
+pub static PYTHON_WASM: &[u8] = include_bytes!(env!("GORU_PYTHON_WASM"));
+
+const PYTHON_WASM_SHA256: &str = env!("GORU_PYTHON_WASM_SHA256");
+
+/// The shim passed to `python -c`; the user's code follows as `sys.argv[1]`.
+const SHIM: &str = include_str!("shim.py");
+
+/// Python 3.12 (CPython on WASI).
+///
+/// Uncaught exceptions print their traceback on stderr, exit with status 1
+/// and are reported in [`goru_core::RunResult::exception`]; `sys.exit(n)`
+/// exits with `n`. The value of a final expression is not printed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Python;
+
+impl Language for Python {
+    fn name(&self) -> &str {
+        "python"
+    }
+
+    fn wasm(&self) -> &[u8] {
+        PYTHON_WASM
+    }
+
+    fn wasm_sha256(&self) -> Option<[u8; 32]> {
+        let mut digest = [0u8; 32];
+        hex::decode_to_slice(PYTHON_WASM_SHA256, &mut digest).ok()?;
+        Some(digest)
+    }
+
+    fn program(&self, code: &str) -> Program {
+        Program::new(["python", "-c", SHIM, code])
+            // No .pyc writes into the read-only stdlib; hash seeds still vary per run.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+    }
+}
