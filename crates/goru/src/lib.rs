@@ -1,1 +1,66 @@
-//! goru
+//! goru runs untrusted Python and JavaScript inside a WebAssembly sandbox.
+//!
+//! Nothing the guest does reaches the host unless the embedder grants it:
+//! no host filesystem, no network, no host environment, no host stdin. Every
+//! run is bounded in wall-clock time, memory and output.
+//!
+//! ```no_run
+//! use goru::{Executor, Python, RunOptions};
+//! use std::time::Duration;
+//!
+//! # fn main() -> Result<(), goru::Error> {
+//! let executor = Executor::builder().precompile(Python).build()?;
+//! let options = RunOptions::new().timeout(Duration::from_secs(2));
+//! let result = executor.run_blocking(&Python, "print(2 ** 10)", options)?;
+//! assert_eq!(result.stdout_lossy(), "1024\n");
+//! # Ok(()) }
+//! ```
+//!
+//! Features: `python` (CPython 3.12) and `js` (QuickJS-NG), both on by default.
+#![deny(missing_docs)]
+
+pub use goru_core::{
+    CancelHandle, Compiler, Error, Executor, ExecutorBuilder, GuestException, Language, Limits, Output,
+    Program, RunOptions, RunResult, TrapKind,
+};
+#[cfg(feature = "js")]
+pub use goru_lang_js::JavaScript;
+#[cfg(feature = "python")]
+pub use goru_lang_python::Python;
+
+/// The built-in language called `name`: `python` (or `py`), `js` (or
+/// `javascript`). `None` for unknown names and languages not compiled in.
+///
+/// ```
+/// assert_eq!(goru::language_by_name("py").map(|l| l.name()), Some("python"));
+/// assert!(goru::language_by_name("cobol").is_none());
+/// ```
+pub fn language_by_name(name: &str) -> Option<&'static dyn Language> {
+    match name.to_ascii_lowercase().as_str() {
+        #[cfg(feature = "python")]
+        "python" | "py" | "python3" => Some(&Python),
+        #[cfg(feature = "js")]
+        "js" | "javascript" | "mjs" => Some(&JavaScript),
+        _ => None,
+    }
+}
+
+/// The built-in language for a file name's extension (`.py`, `.js`, `.mjs`).
+///
+/// ```
+/// assert_eq!(goru::language_for_path("main.js".as_ref()).map(|l| l.name()), Some("js"));
+/// assert!(goru::language_for_path("notes.txt".as_ref()).is_none());
+/// ```
+pub fn language_for_path(path: &std::path::Path) -> Option<&'static dyn Language> {
+    language_by_name(path.extension()?.to_str()?)
+}
+
+/// Names accepted by [`language_by_name`] in this build, canonical ones first.
+pub fn language_names() -> &'static [&'static str] {
+    &[
+        #[cfg(feature = "python")]
+        "python",
+        #[cfg(feature = "js")]
+        "js",
+    ]
+}

@@ -1,0 +1,104 @@
+//! Engine benchmarks: compiling the interpreters, loading them from the disk
+//! cache, a stateless hello-world run, and a CPU-bound loop in the guest.
+//!
+//! `cargo bench -p goru --bench engine` (add `-- compile` etc. to pick one).
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use goru::{Executor, JavaScript, Language, Python, RunOptions};
+
+fn languages() -> [(&'static str, &'static dyn Language); 2] {
+    [("python", &Python), ("js", &JavaScript)]
+}
+
+fn compile(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compile");
+    group.sample_size(10).measurement_time(Duration::from_secs(60));
+    for (name, language) in languages() {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let exec = Executor::builder().disk_cache(false).build().unwrap();
+                exec.prepare(language).unwrap();
+            })
+        });
+    }
+    group.finish();
+}
+
+fn load_from_disk_cache(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("load_from_disk_cache");
+    group.sample_size(20);
+    for (name, language) in languages() {
+        Executor::builder()
+            .cache_dir(dir.path())
+            .build()
+            .unwrap()
+            .prepare(language)
+            .unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let exec = Executor::builder().cache_dir(dir.path()).build().unwrap();
+                exec.prepare(language).unwrap();
+            })
+        });
+    }
+    group.finish();
+}
+
+fn hello_world(c: &mut Criterion) {
+    let exec = Executor::builder()
+        .precompile(Python)
+        .precompile(JavaScript)
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("stateless_hello");
+    for (name, language, code) in [
+        ("python", &Python as &dyn Language, "print(1)"),
+        ("js", &JavaScript, "console.log(1)"),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let result = exec.run_blocking(language, code, RunOptions::new()).unwrap();
+                assert_eq!(result.stdout(), b"1\n");
+            })
+        });
+    }
+    group.finish();
+}
+
+fn cpu_loop(c: &mut Criterion) {
+    let exec = Executor::builder()
+        .precompile(Python)
+        .precompile(JavaScript)
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("cpu_loop_1e7_additions");
+    group.sample_size(10).measurement_time(Duration::from_secs(40));
+    let cases: [(&str, &dyn Language, &str); 2] = [
+        (
+            "python",
+            &Python,
+            "s = 0\nfor i in range(10_000_000):\n    s += i\nprint(s)",
+        ),
+        (
+            "js",
+            &JavaScript,
+            "let s = 0; for (let i = 0; i < 1e7; i++) s += i; console.log(s)",
+        ),
+    ];
+    for (name, language, code) in cases {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let options = RunOptions::new().timeout(Duration::from_secs(120));
+                let result = exec.run_blocking(language, code, options).unwrap();
+                assert_eq!(result.stdout(), b"49999995000000\n");
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, compile, load_from_disk_cache, hello_world, cpu_loop);
+criterion_main!(benches);

@@ -1,0 +1,10 @@
+//! Integration tests against the real interpreters: one test binary, so the
+//! compiled modules are loaded once per process (and from the shared disk
+//! cache after the first process).
+
+mod common;
+mod concurrency;
+mod isolation;
+mod javascript;
+mod limits;
+mod python;
