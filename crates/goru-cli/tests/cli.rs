@@ -192,6 +192,14 @@ fn guest_never_sees_host_stdin() {
     let code = "import sys; print(repr(sys.stdin.read()))";
     let out = goru_piped(&["-c", code], b"host secret\n");
     assert_eq!((out.status, out.stdout()), (Some(0), "''\n".into()), "{out:?}");
+    // Nor through the device file.
+    let code = "print(repr(open('/dev/stdin').read()))";
+    let out = goru_piped(&["-c", code], b"host secret\n");
+    assert_eq!((out.status, out.stdout()), (Some(0), "''\n".into()), "{out:?}");
+    let code =
+        "const f = std.open('/dev/stdin', 'r'); console.log(f ? JSON.stringify(f.readAsString()) : null)";
+    let out = goru_piped(&["-l", "js", "-c", code], b"host secret\n");
+    assert!(!out.stdout().contains("secret"), "{out:?}");
 }
 
 #[test]
