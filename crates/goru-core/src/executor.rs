@@ -70,16 +70,12 @@ impl Executor {
         code: &str,
         options: RunOptions,
     ) -> Result<RunResult, Error> {
-        let spec = self.spec(language, code, &options);
         let module = match self.inner.cache.get_loaded(language) {
             Some(module) => module,
             None => self.compile_in_background(language).await?,
         };
-        let control = Arc::new(RunControl::new(spec.limits.timeout));
+        let (spec, control) = self.prepare_run(language, code, &options);
         let _stop_if_dropped = StopOnDrop(control.clone());
-        if let Some(cancel) = &options.cancel {
-            cancel.bind(&control);
-        }
         let task = self
             .inner
             .handle
@@ -96,12 +92,8 @@ impl Executor {
         code: &str,
         options: RunOptions,
     ) -> Result<RunResult, Error> {
-        let spec = self.spec(language, code, &options);
         let module = self.inner.cache.get(language)?;
-        let control = Arc::new(RunControl::new(spec.limits.timeout));
-        if let Some(cancel) = &options.cancel {
-            cancel.bind(&control);
-        }
+        let (spec, control) = self.prepare_run(language, code, &options);
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.inner.handle.spawn({
             let inner = self.inner.clone();
@@ -113,12 +105,24 @@ impl Executor {
             .unwrap_or_else(|_| Err(Error::Setup("the run's task ended without a result".into())))
     }
 
-    fn spec(&self, language: &dyn Language, code: &str, options: &RunOptions) -> RunSpec {
-        RunSpec {
+    /// What the guest thread needs, and the run's control (its deadline
+    /// starts now), tied to the caller's cancel handle.
+    fn prepare_run(
+        &self,
+        language: &dyn Language,
+        code: &str,
+        options: &RunOptions,
+    ) -> (RunSpec, Arc<RunControl>) {
+        let spec = RunSpec {
             program: language.program(code),
             limits: options.limits(self.inner.default_limits),
             stdin: options.stdin.clone(),
+        };
+        let control = Arc::new(RunControl::new(spec.limits.timeout));
+        if let Some(cancel) = &options.cancel {
+            cancel.bind(&control);
         }
+        (spec, control)
     }
 
     /// Compiles on a blocking thread: the wasm is copied so the language

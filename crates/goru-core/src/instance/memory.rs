@@ -81,8 +81,16 @@ impl CappedTunables {
     }
 }
 
-fn current_budget() -> Option<Arc<MemoryBudget>> {
-    CURRENT.with(|c| c.borrow().clone())
+/// The budget a memory of type `ty` is created under, noting a memory that
+/// starts out bigger than the cap.
+fn budget_for(ty: &MemoryType) -> Option<Arc<MemoryBudget>> {
+    let budget = CURRENT.with(|c| c.borrow().clone());
+    if let Some(b) = &budget
+        && ty.minimum > b.limit
+    {
+        b.hit.store(true, Ordering::Relaxed);
+    }
+    budget
 }
 
 impl Tunables for CappedTunables {
@@ -96,12 +104,7 @@ impl Tunables for CappedTunables {
     }
 
     fn create_host_memory(&self, ty: &MemoryType, style: &MemoryStyle) -> Result<VMMemory, MemoryError> {
-        let budget = current_budget();
-        if let Some(b) = &budget
-            && ty.minimum > b.limit
-        {
-            b.hit.store(true, Ordering::Relaxed);
-        }
+        let budget = budget_for(ty);
         let memory =
             BaseTunables::new().create_host_memory(&Self::capped_type(ty, budget.as_ref()), style)?;
         Ok(Self::cap(memory, budget))
@@ -113,12 +116,7 @@ impl Tunables for CappedTunables {
         style: &MemoryStyle,
         vm_definition_location: NonNull<VMMemoryDefinition>,
     ) -> Result<VMMemory, MemoryError> {
-        let budget = current_budget();
-        if let Some(b) = &budget
-            && ty.minimum > b.limit
-        {
-            b.hit.store(true, Ordering::Relaxed);
-        }
+        let budget = budget_for(ty);
         let capped = Self::capped_type(ty, budget.as_ref());
         // SAFETY: the caller's guarantee on `vm_definition_location` is passed on unchanged.
         let memory = unsafe { BaseTunables::new().create_vm_memory(&capped, style, vm_definition_location)? };
