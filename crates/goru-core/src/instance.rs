@@ -59,6 +59,9 @@ pub(crate) fn run(
     let outcome = instantiate_and_start(
         &mut store, runtime, module, &spec, control, &budget, &fs, &stdout, &stderr,
     );
+    // Whatever path the run took, the stop flag must be withdrawn while
+    // `store` (which owns the flag's memory) is still alive.
+    control.clear_flag();
 
     let (stdout_bytes, stdout_truncated) = stdout.take();
     let (stderr_bytes, stderr_truncated) = stderr.take();
@@ -158,9 +161,8 @@ fn instantiate_and_start(
     if !(0..view.data_size()).contains(&interrupt::FLAG_ADDRESS) {
         return Err(Error::Setup("the module's memory is empty".into()));
     }
-    // SAFETY: the memory lives in `store`, which outlives the run; wasmer's
-    // static memory style never moves it; the flag is withdrawn below, before
-    // the store is dropped.
+    // SAFETY: the memory lives in `store`; wasmer's static memory style never
+    // moves it; `run` withdraws the flag before the store is dropped.
     control.set_flag(unsafe { interrupt::StopFlag::new(view.data_ptr()) });
     let start = instance
         .exports
@@ -169,13 +171,10 @@ fn instantiate_and_start(
         .clone();
 
     if control.stop_reason().is_some() {
-        control.clear_flag();
         // Stopped before the guest ran a single instruction.
         return Ok(Ended::Trapped(RuntimeError::user(Box::new(overrides::Stopped))));
     }
-    let called = start.call(store, &[]);
-    control.clear_flag();
-    let ended = match called {
+    let ended = match start.call(store, &[]) {
         Ok(_) => Ended::Exited(0),
         Err(err) => match err.downcast::<WasiError>() {
             Ok(WasiError::Exit(code)) => Ended::Exited(code.raw()),
