@@ -203,7 +203,7 @@ fn poll_oneoff(
     }
     let errno = result?.first().and_then(Value::i32).unwrap_or(0);
     if control.stop_reason().is_some() {
-        return Err(stopped(&control));
+        return Err(stopped());
     }
     Ok(errno)
 }
@@ -226,7 +226,7 @@ fn sleep_on_clocks(
     let shortest = waits.iter().copied().min().unwrap_or_default();
     loop {
         if control.stop_reason().is_some() {
-            return Err(stopped(control));
+            return Err(stopped());
         }
         let left = shortest.saturating_sub(started.elapsed());
         if left.is_zero() {
@@ -257,7 +257,7 @@ fn sleep_on_clocks(
 }
 
 /// The trap that ends a guest stopped while it waited.
-fn stopped(_control: &RunControl) -> RuntimeError {
+fn stopped() -> RuntimeError {
     RuntimeError::user(Box::new(Stopped))
 }
 
