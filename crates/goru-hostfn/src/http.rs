@@ -1,0 +1,1 @@
+//! HTTP requests to an allow-list of hosts.
