@@ -10,7 +10,7 @@ use wasmer_wasix::PluggableRuntime;
 
 use crate::cache::ModuleCache;
 use crate::instance::{self, RunSpec, control::RunControl, control::StopReason};
-use crate::{Error, Language, Limits, RunOptions, RunResult};
+use crate::{Error, HostFunctions, Language, Limits, RunOptions, RunResult};
 pub use builder::{Compiler, ExecutorBuilder};
 pub use cancel::CancelHandle;
 
@@ -39,6 +39,7 @@ struct Inner {
     wasi_runtime: Arc<PluggableRuntime>,
     handle: tokio::runtime::Handle,
     default_limits: Limits,
+    host: Vec<Arc<dyn HostFunctions>>,
 }
 
 impl Executor {
@@ -117,6 +118,8 @@ impl Executor {
             program: language.program(code),
             limits: options.limits(self.inner.default_limits),
             stdin: options.stdin.clone(),
+            host: options.host.iter().chain(&self.inner.host).cloned().collect(),
+            handle: self.inner.handle.clone(),
         };
         let control = Arc::new(RunControl::new(spec.limits.timeout));
         if let Some(cancel) = &options.cancel {

@@ -5,7 +5,9 @@
 //! a later pool can keep instantiated interpreters ready, or restore them from
 //! a snapshot, and only pay for the last two steps per run.
 
+mod channel;
 pub(crate) mod control;
+pub use channel::HOST_CHANNEL_PATH;
 pub(crate) mod interrupt;
 pub(crate) mod memory;
 mod overrides;
@@ -21,6 +23,7 @@ use wasmer::{Extern, Instance, Module, RuntimeError, Store};
 use wasmer_types::TrapCode;
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
 
+use crate::host::HostFunctions;
 use crate::{Error, GuestException, Limits, Output, Program, RunResult, TrapKind};
 use control::{RunControl, StopReason};
 use memory::MemoryBudget;
@@ -36,6 +39,8 @@ pub(crate) struct RunSpec {
     pub(crate) program: Program,
     pub(crate) limits: Limits,
     pub(crate) stdin: Vec<u8>,
+    pub(crate) host: Vec<Arc<dyn HostFunctions>>,
+    pub(crate) handle: tokio::runtime::Handle,
 }
 
 /// Runs `module` to completion on the current thread.
@@ -53,6 +58,14 @@ pub(crate) fn run(
     let stderr = Capture::new(spec.limits.output_bytes);
     let budget = MemoryBudget::new(spec.limits.memory_pages());
     let fs = scratch_fs(spec.limits.scratch_fs_bytes)?;
+    let channel = channel::ChannelConfig {
+        providers: spec.host.clone(),
+        frame_bytes: spec.limits.host_frame_bytes,
+        calls: spec.limits.host_calls,
+        handle: spec.handle.clone(),
+    };
+    channel::install(&fs, channel, control.clone())
+        .map_err(|e| Error::Setup(format!("creating the host-call channel: {e}")))?;
 
     let mut store = Store::new(engine.clone());
 

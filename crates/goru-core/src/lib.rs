@@ -22,6 +22,7 @@
 mod cache;
 mod error;
 mod executor;
+mod host;
 mod instance;
 mod language;
 mod limits;
@@ -30,6 +31,8 @@ mod result;
 
 pub use error::{Error, TrapKind};
 pub use executor::{CancelHandle, Compiler, Executor, ExecutorBuilder};
+pub use host::{HostError, HostFunctions, HostFuture, kinds as host_error_kinds};
+pub use instance::HOST_CHANNEL_PATH;
 pub use language::{Language, Program};
 pub use limits::Limits;
 pub use options::RunOptions;

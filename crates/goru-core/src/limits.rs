@@ -27,6 +27,11 @@ pub struct Limits {
     /// Bytes the guest may store in its in-memory scratch filesystem (`/tmp`).
     /// Default: 16 MiB.
     pub scratch_fs_bytes: usize,
+    /// Host calls a run may make (each call of a batch counts). Default: 10 000.
+    pub host_calls: usize,
+    /// Largest request frame the guest may send on the host-call channel, in
+    /// bytes. Default: 16 MiB (room for a 10 MiB file written through `fs`).
+    pub host_frame_bytes: usize,
 }
 
 impl Default for Limits {
@@ -36,6 +41,8 @@ impl Default for Limits {
             memory_bytes: 256 << 20,
             output_bytes: 1 << 20,
             scratch_fs_bytes: 16 << 20,
+            host_calls: 10_000,
+            host_frame_bytes: 16 << 20,
         }
     }
 }
@@ -62,6 +69,18 @@ impl Limits {
     /// Sets [`Limits::scratch_fs_bytes`].
     pub fn scratch_fs_bytes(mut self, bytes: usize) -> Self {
         self.scratch_fs_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Limits::host_calls`].
+    pub fn host_calls(mut self, calls: usize) -> Self {
+        self.host_calls = calls;
+        self
+    }
+
+    /// Sets [`Limits::host_frame_bytes`].
+    pub fn host_frame_bytes(mut self, bytes: usize) -> Self {
+        self.host_frame_bytes = bytes;
         self
     }
 

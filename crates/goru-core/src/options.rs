@@ -1,8 +1,9 @@
-//! Options for one run: limits and stdin.
+//! Options for one run: limits, stdin and host functions.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{CancelHandle, Limits};
+use crate::{CancelHandle, HostFunctions, Limits};
 
 /// How one run is set up. Unset limits fall back to the executor's defaults
 /// (see [`crate::ExecutorBuilder::default_limits`]).
@@ -23,6 +24,9 @@ pub struct RunOptions {
     pub(crate) memory_bytes: Option<u64>,
     pub(crate) output_bytes: Option<usize>,
     pub(crate) scratch_fs_bytes: Option<usize>,
+    pub(crate) host_calls: Option<usize>,
+    pub(crate) host_frame_bytes: Option<usize>,
+    pub(crate) host: Vec<Arc<dyn HostFunctions>>,
     pub(crate) stdin: Vec<u8>,
     pub(crate) cancel: Option<CancelHandle>,
 }
@@ -57,6 +61,26 @@ impl RunOptions {
         self
     }
 
+    /// Cap on the host calls this run may make.
+    pub fn host_calls(mut self, calls: usize) -> Self {
+        self.host_calls = Some(calls);
+        self
+    }
+
+    /// Cap on one request frame of the host-call channel, in bytes.
+    pub fn host_frame_bytes(mut self, bytes: usize) -> Self {
+        self.host_frame_bytes = Some(bytes);
+        self
+    }
+
+    /// Lets this run call `functions`. Providers added here are asked before
+    /// earlier ones of this run, and all of them before the executor's
+    /// (see [`crate::ExecutorBuilder::host_functions`]).
+    pub fn host_functions(mut self, functions: Arc<dyn HostFunctions>) -> Self {
+        self.host.insert(0, functions);
+        self
+    }
+
     /// Bytes the guest reads on stdin; after them it sees end of file.
     /// Without this the guest sees end of file at once, never the host's stdin.
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
@@ -82,6 +106,8 @@ impl RunOptions {
             memory_bytes: self.memory_bytes.unwrap_or(defaults.memory_bytes),
             output_bytes: self.output_bytes.unwrap_or(defaults.output_bytes),
             scratch_fs_bytes: self.scratch_fs_bytes.unwrap_or(defaults.scratch_fs_bytes),
+            host_calls: self.host_calls.unwrap_or(defaults.host_calls),
+            host_frame_bytes: self.host_frame_bytes.unwrap_or(defaults.host_frame_bytes),
         }
     }
 }

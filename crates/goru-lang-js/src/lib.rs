@@ -21,8 +21,16 @@ pub static QUICKJS_WASM: &[u8] = include_bytes!(env!("GORU_QUICKJS_WASM"));
 
 const QUICKJS_WASM_SHA256: &str = env!("GORU_QUICKJS_WASM_SHA256");
 
-/// The shim passed to `qjs -e`; the user's code follows as `scriptArgs[0]`.
+/// The shim passed to `qjs -e`; the guest API follows as `scriptArgs[0]`, the
+/// user's code as `scriptArgs[1]`.
 const SHIM: &str = include_str!("shim.js");
+
+/// The guest API, installed as globals before the user's code runs. Its type
+/// declarations are [`GORU_D_TS`].
+const GORU_API: &str = include_str!("goru.js");
+
+/// TypeScript declarations of the guest API (`goru.d.ts`), for editors.
+pub const GORU_D_TS: &str = include_str!("goru.d.ts");
 
 /// JavaScript (ES2023, QuickJS-NG) with the `std` and `os` modules as globals.
 ///
@@ -47,6 +55,6 @@ impl Language for JavaScript {
     }
 
     fn program(&self, code: &str) -> Program {
-        Program::new(["qjs", "--std", "-e", SHIM, code])
+        Program::new(["qjs", "--std", "-e", SHIM, GORU_API, code])
     }
 }

@@ -1,9 +1,11 @@
-// goru's JavaScript guest shim: evaluates the user's code (scriptArgs[0]) in
-// the global scope and reports an uncaught exception to the host before
-// exiting with status 1.
+// goru's JavaScript guest shim: installs the guest API (scriptArgs[0]), then
+// evaluates the user's code (scriptArgs[1]) in the global scope and reports an
+// uncaught exception to the host before exiting with status 1.
 (function () {
-  const code = scriptArgs[0];
+  const api = scriptArgs[0];
+  const code = scriptArgs[1];
   scriptArgs.length = 0;
+  (0, eval)(api);
   try {
     (0, eval)(code);
   } catch (err) {

@@ -21,8 +21,16 @@ pub static PYTHON_WASM: &[u8] = include_bytes!(env!("GORU_PYTHON_WASM"));
 
 const PYTHON_WASM_SHA256: &str = env!("GORU_PYTHON_WASM_SHA256");
 
-/// The shim passed to `python -c`; the user's code follows as `sys.argv[1]`.
+/// The shim passed to `python -c`; the `goru` module's source follows as
+/// `sys.argv[1]`, the user's code as `sys.argv[2]`.
 const SHIM: &str = include_str!("shim.py");
+
+/// The guest API: the `goru` module, whose names user code also finds in its
+/// globals. Its stubs are [`GORU_PYI`].
+const GORU_API: &str = include_str!("goru.py");
+
+/// Type stubs of the guest API (`goru.pyi`), for editors and type checkers.
+pub const GORU_PYI: &str = include_str!("goru.pyi");
 
 /// Python 3.12 (CPython on WASI).
 ///
@@ -48,7 +56,7 @@ impl Language for Python {
     }
 
     fn program(&self, code: &str) -> Program {
-        Program::new(["python", "-c", SHIM, code])
+        Program::new(["python", "-c", SHIM, GORU_API, code])
             // No .pyc writes into the read-only stdlib; hash seeds still vary per run.
             .env("PYTHONDONTWRITEBYTECODE", "1")
     }

@@ -1,11 +1,19 @@
-# goru's Python guest shim: runs the user's code (sys.argv[1]) as __main__ and
+# goru's Python guest shim: builds the `goru` module from sys.argv[1], runs the
+# user's code (sys.argv[2]) as __main__ with goru's names in its globals, and
 # reports an uncaught exception to the host before exiting with status 1.
 import sys
 
 
 def _goru_main():
+    api = sys.argv.pop(1)
     code = sys.argv.pop(1)
+    goru = type(sys)("goru")
+    goru.__file__ = "<goru>"
+    sys.modules["goru"] = goru
+    exec(compile(api, "<goru>", "exec"), goru.__dict__)
     scope = {"__name__": "__main__", "__builtins__": __builtins__, "__doc__": None}
+    for name in goru.__all__:
+        scope[name] = getattr(goru, name)
     try:
         exec(compile(code, "<string>", "exec"), scope)
     except SystemExit:

@@ -20,8 +20,9 @@
 #![deny(missing_docs)]
 
 pub use goru_core::{
-    CancelHandle, Compiler, Error, Executor, ExecutorBuilder, GuestException, Language, Limits, Output,
-    Program, RunOptions, RunResult, TrapKind,
+    CancelHandle, Compiler, Error, Executor, ExecutorBuilder, GuestException, HOST_CHANNEL_PATH, HostError,
+    HostFunctions, HostFuture, Language, Limits, Output, Program, RunOptions, RunResult, TrapKind,
+    host_error_kinds,
 };
 #[cfg(feature = "js")]
 pub use goru_lang_js::JavaScript;

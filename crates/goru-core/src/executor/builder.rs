@@ -11,7 +11,7 @@ use super::{Executor, Inner, runtime};
 use crate::cache::ModuleCache;
 use crate::instance::interrupt::LoopCheck;
 use crate::instance::memory::CappedTunables;
-use crate::{Error, Language, Limits};
+use crate::{Error, HostFunctions, Language, Limits};
 
 /// Which compiler turns interpreter modules into native code.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,6 +49,7 @@ pub struct ExecutorBuilder {
     cache_dir: Option<PathBuf>,
     default_limits: Limits,
     handle: Option<tokio::runtime::Handle>,
+    host: Vec<Arc<dyn HostFunctions>>,
 }
 
 impl Default for ExecutorBuilder {
@@ -59,6 +60,7 @@ impl Default for ExecutorBuilder {
             cache_dir: Self::default_cache_dir(),
             default_limits: Limits::default(),
             handle: None,
+            host: Vec::new(),
         }
     }
 }
@@ -92,6 +94,14 @@ impl ExecutorBuilder {
     /// The directory holds native code: it must be writable by its owner only.
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Lets every run call `functions` (asked after the run's own, see
+    /// [`crate::RunOptions::host_functions`]; later calls here are asked
+    /// first). Default: no host functions.
+    pub fn host_functions(mut self, functions: Arc<dyn HostFunctions>) -> Self {
+        self.host.insert(0, functions);
         self
     }
 
@@ -138,6 +148,7 @@ impl ExecutorBuilder {
             wasi_runtime: Arc::new(wasi_runtime),
             handle,
             default_limits: self.default_limits,
+            host: self.host,
         };
         let executor = Executor {
             inner: Arc::new(inner),

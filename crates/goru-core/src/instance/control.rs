@@ -78,7 +78,7 @@ impl RunControl {
             .compare_exchange(RUNNING, code, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
-            self.stop_requested.notify_one();
+            self.stop_requested.notify_waiters();
             self.interrupt();
         }
     }
@@ -91,9 +91,17 @@ impl RunControl {
         *self.flag.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    /// Waits until someone calls [`RunControl::stop`].
+    /// Waits until someone calls [`RunControl::stop`] (returns at once if
+    /// that already happened). Any number of tasks may wait.
     pub(crate) async fn stop_requested(&self) {
-        self.stop_requested.notified().await;
+        let notified = self.stop_requested.notified();
+        tokio::pin!(notified);
+        // Registered before the check, so a stop in between is not missed.
+        notified.as_mut().enable();
+        if matches!(self.reason.load(Ordering::Acquire), TIMEOUT | CANCELLED) {
+            return;
+        }
+        notified.await;
     }
 
     /// Registers the instance's stop flag (done by the guest thread once the

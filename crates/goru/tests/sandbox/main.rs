@@ -4,6 +4,7 @@
 
 mod common;
 mod concurrency;
+mod host_calls;
 mod isolation;
 mod javascript;
 mod limits;

@@ -1,0 +1,124 @@
+//! Host functions: what the guest's shim may call over the host-call channel.
+//!
+//! goru-core knows no function by name. An embedder (or the capability crate)
+//! implements [`HostFunctions`]; the executor asks each provider in turn whether
+//! it serves a name, and runs the calls of one guest batch concurrently.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::Value;
+
+/// The future a host function returns: a JSON value for the guest, or an error
+/// it receives as an exception.
+pub type HostFuture = Pin<Box<dyn Future<Output = Result<Value, HostError>> + Send + 'static>>;
+
+/// A set of functions the guest may call.
+///
+/// ```
+/// use goru_core::{HostError, HostFunctions, HostFuture};
+/// use serde_json::{json, Value};
+///
+/// /// `add(a, b)`: the sum of two numbers.
+/// #[derive(Debug)]
+/// struct Adder;
+///
+/// impl HostFunctions for Adder {
+///     fn call(&self, name: &str, args: Value) -> Option<HostFuture> {
+///         (name == "add").then(|| {
+///             let future: HostFuture = Box::pin(async move {
+///                 let arg = |k: &str| {
+///                     args.get(k)
+///                         .and_then(Value::as_f64)
+///                         .ok_or_else(|| HostError::invalid_argument(format!("`{k}` must be a number")))
+///                 };
+///                 Ok(json!(arg("a")? + arg("b")?))
+///             });
+///             future
+///         })
+///     }
+/// }
+/// ```
+pub trait HostFunctions: Send + Sync + fmt::Debug {
+    /// Starts the call `name(args)`, or returns `None` when this set has no
+    /// function of that name (the next provider is asked).
+    ///
+    /// `args` is whatever JSON the guest sent, usually an object; check it as
+    /// untrusted input. The future runs on the executor's tokio runtime, next
+    /// to the other calls of the same batch; blocking work belongs in
+    /// `tokio::task::spawn_blocking`. It is dropped if the run is stopped.
+    fn call(&self, name: &str, args: Value) -> Option<HostFuture>;
+}
+
+/// Why a host call failed; the guest receives it as an exception carrying the
+/// same kind and message.
+///
+/// The message is shown to the guest: never put host paths, secrets or
+/// internal details in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostError {
+    kind: String,
+    message: String,
+}
+
+impl HostError {
+    /// An error of `kind`, a short stable code the guest can branch on, such
+    /// as `"not_found"`. The shims map these kinds to exception classes:
+    /// see `docs/sandbox-api.md`.
+    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The guest sent arguments the function cannot use (`invalid_argument`).
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new(kinds::INVALID_ARGUMENT, message)
+    }
+
+    /// The function exists but the run was not granted it (`not_granted`).
+    pub fn not_granted(message: impl Into<String>) -> Self {
+        Self::new(kinds::NOT_GRANTED, message)
+    }
+
+    /// Any other failure of the function (`failed`).
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::new(kinds::FAILED, message)
+    }
+
+    /// The short stable code, e.g. `"not_granted"`.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The text shown to the guest.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// The error kinds goru itself produces (host functions may add their own).
+pub mod kinds {
+    /// The arguments were not what the function takes.
+    pub const INVALID_ARGUMENT: &str = "invalid_argument";
+    /// The capability behind the function was not granted to this run.
+    pub const NOT_GRANTED: &str = "not_granted";
+    /// No provider serves the name.
+    pub const UNKNOWN_FUNCTION: &str = "unknown_function";
+    /// A limit was reached: frame size, number of calls, or a capability's own.
+    pub const LIMIT: &str = "limit";
+    /// The guest broke the channel's framing.
+    pub const PROTOCOL: &str = "protocol";
+    /// The host function failed.
+    pub const FAILED: &str = "failed";
+}

@@ -1,0 +1,194 @@
+//! The host-call channel: custom host functions, batching, framing and limits,
+//! through the real shims of both languages.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use goru::{HostError, HostFunctions, HostFuture, JavaScript, Python, RunOptions};
+use serde_json::Value;
+
+use crate::common::{executor, opts};
+
+/// Test functions: `echo` returns its args; `sleep` waits `ms` then returns
+/// them; `fail` fails with the kind and message it is given; `boom` panics.
+/// Counts calls, and how many `sleep` calls were in flight at once: calls
+/// that reach the host one frame at a time never overlap.
+#[derive(Debug, Default)]
+struct TestFunctions {
+    calls: AtomicUsize,
+    stats: Arc<Concurrency>,
+}
+
+#[derive(Debug, Default)]
+struct Concurrency {
+    in_flight: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl HostFunctions for TestFunctions {
+    fn call(&self, name: &str, args: Value) -> Option<HostFuture> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let future: HostFuture = match name {
+            "echo" => Box::pin(async move { Ok(args) }),
+            "sleep" => {
+                let stats = self.stats.clone();
+                Box::pin(async move {
+                    let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    stats.most.fetch_max(now, Ordering::SeqCst);
+                    let ms = args.get("ms").and_then(Value::as_u64).unwrap_or(0);
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    Ok(args)
+                })
+            }
+            "fail" => Box::pin(async move {
+                let field = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                Err(HostError::new(field("kind"), field("message")))
+            }),
+            "boom" => Box::pin(async move { panic!("the host function blew up") }),
+            _ => return None,
+        };
+        Some(future)
+    }
+}
+
+fn with_functions() -> (Arc<TestFunctions>, RunOptions) {
+    let functions = Arc::new(TestFunctions::default());
+    let options = opts().host_functions(functions.clone());
+    (functions, options)
+}
+
+fn run_ok(language: &dyn goru::Language, code: &str, options: RunOptions) -> String {
+    let result = executor()
+        .run_blocking(language, code, options)
+        .unwrap_or_else(|e| panic!("{code:?} failed: {e}"));
+    assert!(
+        result.success(),
+        "{code:?} exited {}: {}",
+        result.exit_code,
+        result.stderr_lossy()
+    );
+    result.stdout_lossy().into_owned()
+}
+
+#[test]
+fn python_calls_a_custom_function_with_keyword_arguments() {
+    let (_, options) = with_functions();
+    let out = run_ok(
+        &Python,
+        "r = call('echo', id='123', n=[1, 2.5, None], s='é😀\\x00')\nprint(r['id'], r['n'], r['s'] == 'é😀\\x00')",
+        options,
+    );
+    assert_eq!(out, "123 [1, 2.5, None] True\n");
+}
+
+#[test]
+fn javascript_calls_a_custom_function_with_an_object() {
+    let (_, options) = with_functions();
+    let out = run_ok(
+        &JavaScript,
+        "const r = call('echo', {id: '123', n: [1, 2.5, null], s: 'é😀\\u0000'});\
+         console.log(r.id, JSON.stringify(r.n), r.s === 'é😀\\u0000');",
+        options,
+    );
+    assert_eq!(out, "123 [1,2.5,null] true\n");
+}
+
+#[test]
+fn the_seed_low_level_name_works_in_both_languages() {
+    let (_, options) = with_functions();
+    assert_eq!(
+        run_ok(&Python, "print(_goru_call('echo', {'a': 1})['a'])", options),
+        "1\n"
+    );
+    let (_, options) = with_functions();
+    assert_eq!(
+        run_ok(&JavaScript, "console.log(_goru_call('echo', {a: 1}).a)", options),
+        "1\n"
+    );
+}
+
+#[test]
+fn host_errors_become_guest_exceptions_with_their_kind() {
+    let (_, options) = with_functions();
+    let out = run_ok(
+        &Python,
+        "from goru import HostError\n\
+         try:\n    call('fail', kind='not_found', message='no such user')\n\
+         except FileNotFoundError as e:\n    print(type(e).__name__, e.kind, e, isinstance(e, HostError))",
+        options,
+    );
+    assert_eq!(out, "NotFoundError not_found no such user True\n");
+    let (_, options) = with_functions();
+    let out = run_ok(
+        &JavaScript,
+        "try { call('fail', {kind: 'quota', message: 'over quota'}); } \
+         catch (e) { console.log(e instanceof HostError, e.kind, e.message); }",
+        options,
+    );
+    assert_eq!(out, "true quota over quota\n");
+}
+
+#[test]
+fn unknown_functions_and_panicking_handlers_fail_only_their_call() {
+    let (_, options) = with_functions();
+    let out = run_ok(
+        &Python,
+        "for name in ('nope', 'boom'):\n    try:\n        call(name)\n    except Exception as e:\n        print(e.kind, e)\n\
+         print(call('echo', ok=1))",
+        options,
+    );
+    assert_eq!(
+        out,
+        "unknown_function no host function named \"nope\"\nfailed host function \"boom\" panicked\n{'ok': 1}\n"
+    );
+}
+
+#[test]
+fn without_host_functions_calls_fail_cleanly() {
+    let result = executor().run_blocking(&Python, "call('echo')", opts()).unwrap();
+    assert_eq!(result.exit_code, 1);
+    let exception = result.exception.expect("an exception report");
+    assert_eq!(exception.kind, "UnknownFunctionError");
+}
+
+#[test]
+fn python_gathered_async_calls_reach_the_host_as_one_batch_and_run_concurrently() {
+    let (functions, options) = with_functions();
+    let out = run_ok(
+        &Python,
+        "import asyncio\n\
+         async def main():\n    return await asyncio.gather(*(async_call('sleep', ms=100, i=i) for i in range(10)))\n\
+         rs = asyncio.run(main())\nprint([r['i'] for r in rs])\n\
+         print(run_async(async_call('echo', a=1))['a'], [r['i'] for r in run_async(async_call('echo', i=1), async_call('echo', i=2))])",
+        options,
+    );
+    assert_eq!(out, "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n1 [1, 2]\n");
+    assert_eq!(functions.calls.load(Ordering::SeqCst), 13);
+    assert_eq!(
+        functions.stats.most.load(Ordering::SeqCst),
+        10,
+        "the ten sleeps overlapped"
+    );
+}
+
+#[test]
+fn javascript_promise_all_and_run_async_batch_their_calls() {
+    let (functions, options) = with_functions();
+    let out = run_ok(
+        &JavaScript,
+        "const ps = []; for (let i = 0; i < 10; i++) ps.push(asyncCall('sleep', {ms: 100, i}));\n\
+         Promise.all(ps).then(rs => console.log(JSON.stringify(rs.map(r => r.i))))\n\
+           .then(() => runAsync(asyncCall('echo', {i: 1}), () => asyncCall('echo', {i: 2})))\n\
+           .then(rs => console.log(rs.map(r => r.i).join(',')));",
+        options,
+    );
+    assert_eq!(out, "[0,1,2,3,4,5,6,7,8,9]\n1,2\n");
+    assert_eq!(functions.calls.load(Ordering::SeqCst), 12);
+    assert_eq!(
+        functions.stats.most.load(Ordering::SeqCst),
+        10,
+        "the ten sleeps overlapped"
+    );
+}
