@@ -192,3 +192,128 @@ fn javascript_promise_all_and_run_async_batch_their_calls() {
         "the ten sleeps overlapped"
     );
 }
+
+#[test]
+fn user_output_that_imitates_frames_is_returned_untouched() {
+    // A real frame's bytes, NULs and a lone length prefix, on both streams,
+    // interleaved with real host calls.
+    let code = "import sys\n\
+        fake = (25).to_bytes(4, 'little') + b'{\"calls\":[{\"fn\":\"echo\"}]}'\n\
+        for stream in (sys.stdout.buffer, sys.stderr.buffer):\n\
+        \x20   stream.write(fake + b'\\x00\\x00\\xff\\xfe' + b'\\x05\\x00\\x00\\x00')\n\
+        \x20   stream.flush()\n\
+        \x20   assert call('echo', x=1) == {'x': 1}\n";
+    let (functions, options) = with_functions();
+    let result = executor().run_blocking(&Python, code, options).unwrap();
+    assert!(result.success(), "{}", result.stderr_lossy());
+    let mut expected = 25u32.to_le_bytes().to_vec();
+    expected.extend_from_slice(b"{\"calls\":[{\"fn\":\"echo\"}]}\0\0\xff\xfe\x05\0\0\0");
+    assert_eq!(result.stdout(), expected.as_slice());
+    assert_eq!(result.output.stderr, expected);
+    assert_eq!(
+        functions.calls.load(Ordering::SeqCst),
+        2,
+        "only the real calls reached the host"
+    );
+
+    let (_, options) = with_functions();
+    let out = run_ok(
+        &JavaScript,
+        "std.out.puts('\\u0000{\"calls\":[]}\\u0000'); std.out.flush(); call('echo', {}); std.out.puts('end');",
+        options,
+    );
+    assert_eq!(out, "\0{\"calls\":[]}\0end");
+}
+
+#[test]
+fn user_stdin_is_read_between_host_calls() {
+    let (_, options) = with_functions();
+    let out = run_ok(
+        &Python,
+        "import sys\nfor line in sys.stdin:\n    print(call('echo', line=line.strip())['line'].upper())",
+        options.stdin("alpha\nbeta\n"),
+    );
+    assert_eq!(out, "ALPHA\nBETA\n");
+    let (_, options) = with_functions();
+    let out = run_ok(
+        &JavaScript,
+        "let line; while ((line = std.in.getline()) !== null) console.log(call('echo', {line}).line + '!');",
+        options.stdin("alpha\nbeta\n"),
+    );
+    assert_eq!(out, "alpha!\nbeta!\n");
+}
+
+#[test]
+fn frames_over_the_cap_are_refused_and_the_channel_keeps_working() {
+    let (functions, options) = with_functions();
+    let out = run_ok(
+        &Python,
+        "try:\n    call('echo', s='x' * 5000)\nexcept Exception as e:\n    print(e.kind, e)\nprint(call('echo', s='ok')['s'])",
+        options.host_frame_bytes(1024),
+    );
+    let (refusal, rest) = out.split_once('\n').unwrap();
+    assert!(refusal.starts_with("limit host-call frame of 50"), "{refusal}");
+    assert!(
+        refusal.ends_with("bytes is over the 1024-byte limit"),
+        "{refusal}"
+    );
+    assert_eq!(rest, "ok\n");
+    assert_eq!(
+        functions.calls.load(Ordering::SeqCst),
+        1,
+        "the oversized call never ran"
+    );
+}
+
+#[test]
+fn the_number_of_host_calls_per_run_is_capped() {
+    let (functions, options) = with_functions();
+    let out = run_ok(
+        &JavaScript,
+        "for (let i = 0; i < 5; i++) { try { call('echo', {i}); console.log('ok', i); } \
+         catch (e) { console.log(e.kind, e.message); } }",
+        options.host_calls(3),
+    );
+    assert_eq!(
+        out,
+        "ok 0\nok 1\nok 2\nlimit this run has used up its host calls\nlimit this run has used up its host calls\n"
+    );
+    assert_eq!(functions.calls.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn malformed_frames_get_a_protocol_error() {
+    let (functions, options) = with_functions();
+    let out = run_ok(
+        &Python,
+        "import os, json\nfd = os.open('/.goru/channel', os.O_RDWR)\n\
+         for body in (b'not json', b'{\"calls\": 3}', b'\\xff\\xfe'):\n\
+         \x20   os.write(fd, len(body).to_bytes(4, 'little') + body)\n\
+         \x20   size = int.from_bytes(os.read(fd, 4), 'little')\n\
+         \x20   print(json.loads(os.read(fd, size))['error']['kind'])\n\
+         print(os.read(fd, 10))\n\
+         print(call('echo', a=1))",
+        options,
+    );
+    assert_eq!(out, "protocol\nprotocol\nprotocol\nb''\n{'a': 1}\n");
+    assert_eq!(functions.calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_run_blocked_in_a_host_call_still_times_out() {
+    let cases: [(&dyn goru::Language, &str); 2] = [
+        (&Python, "call('sleep', ms=600000)"),
+        (&JavaScript, "call('sleep', {ms: 600000})"),
+    ];
+    for (language, code) in cases {
+        let (_, options) = with_functions();
+        let err = executor()
+            .run_blocking(language, code, options.timeout(Duration::from_millis(500)))
+            .expect_err("the run must time out");
+        assert!(
+            matches!(err, goru::Error::Timeout { .. }),
+            "{}: {err}",
+            language.name()
+        );
+    }
+}
