@@ -140,6 +140,32 @@ def run_async(*awaitables):
     return asyncio.run(main())
 
 
+def _not_granted(capability):
+    return _host_error(
+        {"kind": "not_granted", "message": "the %s capability was not granted to this run" % capability}
+    )
+
+
+def _cap_call(capability, name, **args):
+    """A capability's call: with no provider of the name at all, the run
+    simply was not granted that capability."""
+    try:
+        return _goru_call(name, args)
+    except HostError as exc:
+        if exc.kind != "unknown_function":
+            raise
+    raise _not_granted(capability)
+
+
+async def _cap_async_call(capability, name, **args):
+    try:
+        return await async_call(name, **args)
+    except HostError as exc:
+        if exc.kind != "unknown_function":
+            raise
+    raise _not_granted(capability)
+
+
 def _install_event_loop(asyncio):
     """Makes goru's loop asyncio's default. The stock loop needs a socketpair
     and threads, neither of which exists here; this one sends the host calls
@@ -240,28 +266,28 @@ class _Kv:
     """The key-value store (granted with the kv option): JSON values."""
 
     def get(self, key, default=None):
-        return call("kv_get", key=key, default=default)
+        return _cap_call("kv", "kv_get", key=key, default=default)
 
     def set(self, key, value):
-        call("kv_set", key=key, value=value)
+        _cap_call("kv", "kv_set", key=key, value=value)
 
     def delete(self, key):
-        call("kv_delete", key=key)
+        _cap_call("kv", "kv_delete", key=key)
 
     def keys(self):
-        return call("kv_keys")
+        return _cap_call("kv", "kv_keys")
 
     async def async_get(self, key, default=None):
-        return await async_call("kv_get", key=key, default=default)
+        return await _cap_async_call("kv", "kv_get", key=key, default=default)
 
     async def async_set(self, key, value):
-        await async_call("kv_set", key=key, value=value)
+        await _cap_async_call("kv", "kv_set", key=key, value=value)
 
     async def async_delete(self, key):
-        await async_call("kv_delete", key=key)
+        await _cap_async_call("kv", "kv_delete", key=key)
 
     async def async_keys(self):
-        return await async_call("kv_keys")
+        return await _cap_async_call("kv", "kv_keys")
 
 
 class Response:
@@ -301,11 +327,11 @@ class _Http:
     """HTTP to the hosts the embedder allowed."""
 
     def request(self, method, url, headers=None, body=None, json=None):
-        return Response(_goru_call("http_request", _http_args(method, url, headers, body, json)))
+        return Response(_cap_call("http", "http_request", **_http_args(method, url, headers, body, json)))
 
     async def async_request(self, method, url, headers=None, body=None, json=None):
         args = _http_args(method, url, headers, body, json)
-        return Response(await async_call("http_request", **args))
+        return Response(await _cap_async_call("http", "http_request", **args))
 
     def get(self, url, headers=None):
         return self.request("GET", url, headers)
@@ -343,7 +369,7 @@ class _Fs:
     (rw) or read-write-create (rwc)."""
 
     def read_text(self, path):
-        return call("fs_read", path=path)
+        return _cap_call("fs", "fs_read", path=path)
 
     def read_json(self, path):
         import json
@@ -351,7 +377,7 @@ class _Fs:
         return json.loads(self.read_text(path))
 
     def write_text(self, path, content):
-        call("fs_write", path=path, content=content)
+        _cap_call("fs", "fs_write", path=path, content=content)
 
     def write_json(self, path, obj, indent=None):
         import json
@@ -359,22 +385,22 @@ class _Fs:
         self.write_text(path, json.dumps(obj, indent=indent))
 
     def listdir(self, path):
-        return call("fs_list", path=path)
+        return _cap_call("fs", "fs_list", path=path)
 
     def exists(self, path):
-        return call("fs_exists", path=path)
+        return _cap_call("fs", "fs_exists", path=path)
 
     def stat(self, path):
-        return call("fs_stat", path=path)
+        return _cap_call("fs", "fs_stat", path=path)
 
     def mkdir(self, path):
-        call("fs_mkdir", path=path)
+        _cap_call("fs", "fs_mkdir", path=path)
 
     def remove(self, path):
-        call("fs_remove", path=path)
+        _cap_call("fs", "fs_remove", path=path)
 
     async def async_read_text(self, path):
-        return await async_call("fs_read", path=path)
+        return await _cap_async_call("fs", "fs_read", path=path)
 
     async def async_read_json(self, path):
         import json
@@ -382,7 +408,7 @@ class _Fs:
         return json.loads(await self.async_read_text(path))
 
     async def async_write_text(self, path, content):
-        await async_call("fs_write", path=path, content=content)
+        await _cap_async_call("fs", "fs_write", path=path, content=content)
 
     async def async_write_json(self, path, obj, indent=None):
         import json
@@ -390,19 +416,19 @@ class _Fs:
         await self.async_write_text(path, json.dumps(obj, indent=indent))
 
     async def async_listdir(self, path):
-        return await async_call("fs_list", path=path)
+        return await _cap_async_call("fs", "fs_list", path=path)
 
     async def async_exists(self, path):
-        return await async_call("fs_exists", path=path)
+        return await _cap_async_call("fs", "fs_exists", path=path)
 
     async def async_stat(self, path):
-        return await async_call("fs_stat", path=path)
+        return await _cap_async_call("fs", "fs_stat", path=path)
 
     async def async_mkdir(self, path):
-        await async_call("fs_mkdir", path=path)
+        await _cap_async_call("fs", "fs_mkdir", path=path)
 
     async def async_remove(self, path):
-        await async_call("fs_remove", path=path)
+        await _cap_async_call("fs", "fs_remove", path=path)
 
 
 kv = _Kv()
@@ -412,19 +438,19 @@ fs = _Fs()
 
 # The seed names of goru's first API.
 def kv_get(key):
-    return call("kv_get", key=key)
+    return _cap_call("kv", "kv_get", key=key)
 
 
 def kv_set(key, value):
-    return call("kv_set", key=key, value=value)
+    return _cap_call("kv", "kv_set", key=key, value=value)
 
 
 def kv_delete(key):
-    return call("kv_delete", key=key)
+    return _cap_call("kv", "kv_delete", key=key)
 
 
 def http_get(url):
-    reply = call("http_request", method="GET", url=url, headers={}, body=None)
+    reply = _cap_call("http", "http_request", method="GET", url=url, headers={}, body=None)
     return {"status": reply["status"], "body": reply["body"]}
 
 
@@ -433,7 +459,7 @@ def fs_read(path):
 
 
 def fs_write(path, content):
-    return call("fs_write", path=path, content=content)
+    return _cap_call("fs", "fs_write", path=path, content=content)
 
 
 def fs_list(path):
@@ -449,8 +475,8 @@ def fs_stat(path):
 
 
 def fs_mkdir(path):
-    return call("fs_mkdir", path=path)
+    return _cap_call("fs", "fs_mkdir", path=path)
 
 
 def fs_remove(path):
-    return call("fs_remove", path=path)
+    return _cap_call("fs", "fs_remove", path=path)
