@@ -236,7 +236,10 @@ mod tests {
     fn keys_are_bounded_and_never_empty() {
         let kv = KvStore::new(KvConfig::new().max_key_bytes(4));
         assert_eq!(kv.set("", json!(1)), Err(KvError::EmptyKey));
-        assert_eq!(kv.set("abcde", json!(1)), Err(KvError::KeyTooLong { len: 5, max: 4 }));
+        assert_eq!(
+            kv.set("abcde", json!(1)),
+            Err(KvError::KeyTooLong { len: 5, max: 4 })
+        );
         assert_eq!(kv.get("abcde"), Err(KvError::KeyTooLong { len: 5, max: 4 }));
         kv.set("abcd", json!(1)).unwrap();
         assert_eq!(kv.keys(), ["abcd"]);
@@ -246,8 +249,15 @@ mod tests {
     fn values_are_bounded_by_their_json_size() {
         let kv = KvStore::new(KvConfig::new().max_value_bytes(7));
         kv.set("k", json!("abcde")).unwrap(); // "abcde" is 7 bytes of JSON
-        assert_eq!(kv.set("k", json!("abcdef")), Err(KvError::ValueTooLarge { len: 8, max: 7 }));
-        assert_eq!(kv.get("k").unwrap(), Some(json!("abcde")), "a refused write changes nothing");
+        assert_eq!(
+            kv.set("k", json!("abcdef")),
+            Err(KvError::ValueTooLarge { len: 8, max: 7 })
+        );
+        assert_eq!(
+            kv.get("k").unwrap(),
+            Some(json!("abcde")),
+            "a refused write changes nothing"
+        );
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub use goru_core::{
     HostFunctions, HostFuture, Language, Limits, Output, Program, RunOptions, RunResult, TrapKind,
     host_error_kinds,
 };
+/// The capabilities: key-value store, HTTP, mounted directories.
+pub use goru_hostfn as hostfn;
+pub use goru_hostfn::{Capabilities, CapabilityError, Granted, Registry};
 #[cfg(feature = "js")]
 pub use goru_lang_js::JavaScript;
 #[cfg(feature = "python")]

@@ -2,6 +2,7 @@
 //! compiled modules are loaded once per process (and from the shared disk
 //! cache after the first process).
 
+mod capabilities;
 mod common;
 mod concurrency;
 mod host_calls;
@@ -9,3 +10,4 @@ mod isolation;
 mod javascript;
 mod limits;
 mod python;
+mod stubs;

@@ -1,0 +1,110 @@
+//! The embedder's own host functions, registered by name.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use goru_core::{HostError, HostFunctions, HostFuture};
+use serde_json::Value;
+
+type Handler = Arc<dyn Fn(Value) -> HostFuture + Send + Sync>;
+
+/// Named functions the guest reaches with `call(name, ...)`.
+///
+/// Sync handlers run on tokio's blocking pool, so they may block (a database
+/// query, a file read); async handlers run on the runtime. Arguments are the
+/// guest's JSON, usually an object: check them as untrusted input. An error's
+/// kind and message reach the guest as an exception.
+///
+/// ```
+/// use goru_hostfn::Registry;
+/// use goru_core::HostError;
+/// use serde_json::{json, Value};
+///
+/// let mut registry = Registry::new();
+/// registry
+///     .register("get_user", |args: Value| {
+///         let id = args["id"].as_str().ok_or_else(|| HostError::invalid_argument("`id` must be a string"))?;
+///         Ok(json!({"id": id, "name": "Alice"}))
+///     })
+///     .register_async("wait", |args: Value| async move {
+///         let ms = args["ms"].as_u64().unwrap_or(0).min(1_000);
+///         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+///         Ok(Value::Null)
+///     });
+/// assert!(registry.contains("get_user"));
+/// ```
+#[derive(Clone, Default)]
+pub struct Registry {
+    functions: HashMap<String, Handler>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a blocking function under `name`, replacing any earlier one.
+    pub fn register<F>(&mut self, name: impl Into<String>, function: F) -> &mut Self
+    where
+        F: Fn(Value) -> Result<Value, HostError> + Send + Sync + 'static,
+    {
+        let function = Arc::new(function);
+        let handler: Handler = Arc::new(move |args| {
+            let function = function.clone();
+            Box::pin(blocking(move || function(args)))
+        });
+        self.functions.insert(name.into(), handler);
+        self
+    }
+
+    /// Registers an async function under `name`, replacing any earlier one.
+    pub fn register_async<F, Fut>(&mut self, name: impl Into<String>, function: F) -> &mut Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, HostError>> + Send + 'static,
+    {
+        let handler: Handler = Arc::new(move |args| Box::pin(function(args)));
+        self.functions.insert(name.into(), handler);
+        self
+    }
+
+    /// Whether a function of that name is registered.
+    pub fn contains(&self, name: &str) -> bool {
+        self.functions.contains_key(name)
+    }
+
+    /// The registered names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.functions.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("functions", &self.names())
+            .finish()
+    }
+}
+
+impl HostFunctions for Registry {
+    fn call(&self, name: &str, args: Value) -> Option<HostFuture> {
+        self.functions.get(name).map(|handler| handler(args))
+    }
+}
+
+/// Runs blocking `work` on tokio's blocking pool; a panic fails the call.
+pub(crate) async fn blocking<T, F>(work: F) -> Result<T, HostError>
+where
+    F: FnOnce() -> Result<T, HostError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|_| Err(HostError::failed("the host function panicked")))
+}
