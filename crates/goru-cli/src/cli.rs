@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::grant::GrantArgs;
 use crate::units;
 
 /// Shown after the options in `--help`.
@@ -16,8 +17,11 @@ Examples:
   echo 'console.log(1 + 1)' | goru -l js
   goru --stdin-file input.txt solution.py
 
+  goru --kv --allow-host api.example.com --mount /data:./input:ro job.py
+
 The code runs in a WebAssembly sandbox: it sees no host files, no network,
-no host environment variables and not the host's stdin (use --stdin-file).
+no host environment variables and not the host's stdin (use --stdin-file),
+unless a capability flag grants it one: --kv, --allow-host, --mount.
 
 Exit status:
   0-255  the guest's own exit status (sys.exit(n), std.exit(n)); statuses
@@ -108,6 +112,9 @@ pub struct RunArgs {
     /// ~/.cache/goru/modules].
     #[arg(long, value_name = "DIR", global = true)]
     pub cache_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub grant: GrantArgs,
 }
 
 impl RunArgs {

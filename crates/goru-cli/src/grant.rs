@@ -1,0 +1,121 @@
+//! The capability flags (`--kv`, `--allow-host`, `--mount` and their limits),
+//! shared by every subcommand that runs code.
+
+use std::time::Duration;
+
+use clap::Args;
+use goru::hostfn::fs::{FsConfig, Mount};
+use goru::hostfn::http::HttpConfig;
+use goru::hostfn::kv::KvConfig;
+use goru::hostfn::{Capabilities, Granted};
+
+use crate::units;
+
+/// What the guest may reach. Nothing unless a flag grants it.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Capabilities (all off by default)")]
+pub struct GrantArgs {
+    /// Give the guest a key-value store (kv.get/kv.set/..., empty at start).
+    #[arg(long, global = true)]
+    pub kv: bool,
+
+    /// Let the guest make HTTP requests to HOST (and its subdomains); HOST may
+    /// carry a port (api.example.com:8443). Repeatable.
+    #[arg(long = "allow-host", value_name = "HOST", global = true)]
+    pub allow_hosts: Vec<String>,
+
+    /// Mount host directory HOST_DIR at VIRTUAL with MODE ro (read), rw (read
+    /// and write existing files) or rwc (also create). Repeatable.
+    /// Example: --mount /data:./input:ro
+    #[arg(long = "mount", value_name = "VIRTUAL:HOST_DIR:MODE", value_parser = parse_mount, global = true)]
+    pub mounts: Vec<Mount>,
+
+    /// Most entries in the key-value store.
+    #[arg(long, value_name = "N", default_value_t = KvConfig::new().max_entries, global = true)]
+    pub kv_max_entries: usize,
+
+    /// Longest key of the key-value store.
+    #[arg(long, value_name = "SIZE", default_value = "256", value_parser = units::parse_size_usize, global = true)]
+    pub kv_max_key_size: usize,
+
+    /// Largest value of the key-value store (its JSON text).
+    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = units::parse_size_usize, global = true)]
+    pub kv_max_value_size: usize,
+
+    /// Most bytes of keys and values in the key-value store.
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size_usize, global = true)]
+    pub kv_max_total_size: usize,
+
+    /// Time limit of one HTTP request, redirects included.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration, global = true)]
+    pub http_timeout: Duration,
+
+    /// Bytes kept of an HTTP response body (the rest is cut off); also the
+    /// largest request body.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = units::parse_size_usize, global = true)]
+    pub http_max_body: usize,
+
+    /// Longest URL, in characters.
+    #[arg(long, value_name = "N", default_value_t = 8192, global = true)]
+    pub http_max_url_length: usize,
+
+    /// Largest file the guest may read from a mount.
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size, global = true)]
+    pub fs_max_read: u64,
+
+    /// Largest file the guest may write to a mount.
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size, global = true)]
+    pub fs_max_write: u64,
+
+    /// Longest path the guest may use, in characters.
+    #[arg(long, value_name = "N", default_value_t = 4096, global = true)]
+    pub fs_max_path_length: usize,
+
+    /// Most host calls (capability and custom) one run may make.
+    #[arg(long, value_name = "N", default_value_t = goru::Limits::default().host_calls, global = true)]
+    pub max_host_calls: usize,
+}
+
+impl GrantArgs {
+    /// The capabilities the flags describe.
+    pub fn capabilities(&self) -> Capabilities {
+        let mut capabilities = Capabilities::new();
+        if self.kv {
+            capabilities = capabilities.kv_config(
+                KvConfig::new()
+                    .max_entries(self.kv_max_entries)
+                    .max_key_bytes(self.kv_max_key_size)
+                    .max_value_bytes(self.kv_max_value_size)
+                    .max_total_bytes(self.kv_max_total_size),
+            );
+        }
+        if !self.allow_hosts.is_empty() {
+            let config = self.allow_hosts.iter().fold(
+                HttpConfig::new()
+                    .timeout(self.http_timeout)
+                    .max_body_bytes(self.http_max_body)
+                    .max_url_length(self.http_max_url_length),
+                |config, host| config.allow_host(host.clone()),
+            );
+            capabilities = capabilities.http_config(config);
+        }
+        for mount in &self.mounts {
+            capabilities = capabilities.mount(mount.clone());
+        }
+        capabilities.fs_config(
+            FsConfig::new()
+                .max_read_bytes(self.fs_max_read)
+                .max_write_bytes(self.fs_max_write)
+                .max_path_length(self.fs_max_path_length),
+        )
+    }
+
+    /// The host functions of one run.
+    pub fn open(&self) -> anyhow::Result<std::sync::Arc<Granted>> {
+        Ok(self.capabilities().open()?)
+    }
+}
+
+fn parse_mount(spec: &str) -> Result<Mount, String> {
+    Mount::parse(spec).map_err(|e| e.to_string())
+}
