@@ -16,7 +16,6 @@ Examples:
   goru --timeout 500ms --memory 64MiB script.js
   echo 'console.log(1 + 1)' | goru -l js
   goru --stdin-file input.txt solution.py
-
   goru --kv --allow-host api.example.com --mount /data:./input:ro job.py
 
 The code runs in a WebAssembly sandbox: it sees no host files, no network,

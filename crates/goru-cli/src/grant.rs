@@ -111,8 +111,8 @@ impl GrantArgs {
     }
 
     /// The host functions of one run.
-    pub fn open(&self) -> anyhow::Result<std::sync::Arc<Granted>> {
-        Ok(self.capabilities().open()?)
+    pub fn open(&self) -> Result<std::sync::Arc<Granted>, goru::CapabilityError> {
+        self.capabilities().open()
     }
 }
 

@@ -45,7 +45,7 @@ pub fn run(file: Option<&Path>, args: &RunArgs) -> Result<u8, Failure> {
         .memory_bytes(args.memory)
         .output_bytes(args.output_limit)
         .host_calls(args.grant.max_host_calls)
-        .host_functions(args.grant.open().map_err(|e| Failure::Usage(format!("{e:#}")))?)
+        .host_functions(args.grant.open().map_err(|e| Failure::Usage(e.to_string()))?)
         .stdin(stdin);
 
     tracing::debug!(language = language.name(), bytes = code.len(), "running");

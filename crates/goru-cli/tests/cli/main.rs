@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Once;
 
+mod capabilities;
+
 /// What one `goru` invocation did.
 #[derive(Debug)]
 struct Outcome {
