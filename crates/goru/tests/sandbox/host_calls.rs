@@ -317,3 +317,102 @@ fn a_run_blocked_in_a_host_call_still_times_out() {
         );
     }
 }
+
+static NAPPING: AtomicUsize = AtomicUsize::new(0);
+static MOST_NAPPING: AtomicUsize = AtomicUsize::new(0);
+
+/// An executor whose every run may call the functions of goru's seed example,
+/// registered once: `get_user` (sync), `send_email` (sync, checks its
+/// arguments) and `nap` (sync, blocks its thread for 100 ms).
+fn registry_executor() -> goru::Executor {
+    use goru::Registry;
+    use serde_json::json;
+
+    let mut registry = Registry::new();
+    registry
+        .register("get_user", |args: Value| {
+            let id = args["id"]
+                .as_str()
+                .ok_or_else(|| HostError::invalid_argument("`id` must be a string"))?;
+            Ok(json!({"id": id, "name": "Alice", "email": "alice@example.com"}))
+        })
+        .register("send_email", |args: Value| match args["to"].as_str() {
+            Some(to) if to.contains('@') => Ok(json!("sent")),
+            _ => Err(HostError::new("bad_address", "`to` is not an e-mail address")),
+        })
+        .register("nap", |_| {
+            let now = NAPPING.fetch_add(1, Ordering::SeqCst) + 1;
+            MOST_NAPPING.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(100));
+            NAPPING.fetch_sub(1, Ordering::SeqCst);
+            Ok(json!("rested"))
+        })
+        .register_async("echo", |args| async move { Ok(args) });
+    goru::Executor::builder()
+        .cache_dir(crate::common::cache_dir())
+        .host_functions(Arc::new(registry))
+        .build()
+        .expect("building the executor")
+}
+
+#[test]
+fn registered_functions_serve_goru_seed_examples_in_both_languages() {
+    let executor = registry_executor();
+    let py = executor
+        .run_blocking(
+            &Python,
+            "user = _goru_call('get_user', {'id': '123'})\nprint(user['name'])\n\
+             print(_goru_call('send_email', {'to': 'alice@example.com', 'subject': 'Hello', 'body': 'Welcome!'}))\n\
+             try:\n    call('send_email', to='nobody')\nexcept HostError as e:\n    print(e.kind, e)\n\
+             try:\n    call('get_user', id=5)\nexcept ValueError as e:\n    print(e.kind, e)",
+            opts(),
+        )
+        .unwrap();
+    assert_eq!(
+        py.stdout_lossy(),
+        "Alice\nsent\nbad_address `to` is not an e-mail address\ninvalid_argument `id` must be a string\n"
+    );
+    let js = executor
+        .run_blocking(
+            &JavaScript,
+            "const user = _goru_call('get_user', {id: '123'}); console.log(user.name, user.email);",
+            opts(),
+        )
+        .unwrap();
+    assert_eq!(js.stdout_lossy(), "Alice alice@example.com\n");
+}
+
+#[test]
+fn blocking_registered_functions_of_one_batch_run_side_by_side() {
+    // Ten 100 ms naps on the blocking pool, all asleep at once.
+    let executor = registry_executor();
+    let result = executor
+        .run_blocking(
+            &Python,
+            "import asyncio\nasync def main():\n    return await asyncio.gather(*(async_call('nap') for _ in range(10)))\n\
+             print(asyncio.run(main()).count('rested'))",
+            opts(),
+        )
+        .unwrap();
+    assert_eq!(result.stdout_lossy(), "10\n");
+    assert_eq!(MOST_NAPPING.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn a_run_s_own_functions_come_before_the_executor_s() {
+    let executor = registry_executor();
+    let (functions, options) = with_functions();
+    let result = executor
+        .run_blocking(
+            &Python,
+            "print(call('echo', by='run')['by'], call('get_user', id='7')['id'])",
+            options,
+        )
+        .unwrap();
+    assert_eq!(result.stdout_lossy(), "run 7\n");
+    assert_eq!(
+        functions.calls.load(Ordering::SeqCst),
+        2,
+        "the run's provider was asked first"
+    );
+}
