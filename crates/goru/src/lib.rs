@@ -68,3 +68,10 @@ pub fn language_names() -> &'static [&'static str] {
         "js",
     ]
 }
+
+/// The Rust examples of the README and the embedding guide, compiled as
+/// doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../../../docs/embedding.md")]
+struct DocumentedExamples;
