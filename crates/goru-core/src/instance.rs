@@ -214,7 +214,22 @@ fn classify(
 ) -> Result<RunResult, Error> {
     let output = Box::new(output);
     let ended = outcome?;
+    let stopped = |reason, output| match reason {
+        StopReason::Timeout => Error::Timeout {
+            limit: limits.timeout,
+            output,
+        },
+        StopReason::Cancelled => Error::Cancelled { output },
+    };
     let trap = match ended {
+        // A guest stopped while it waited on the host gets an error from that
+        // wait and may exit on its own before reaching a loop check.
+        Ended::Exited(_) if control.requested_stop().is_some() => {
+            return Err(stopped(
+                control.requested_stop().unwrap_or(StopReason::Timeout),
+                output,
+            ));
+        }
         Ended::Exited(code) => {
             // A guest that ran into the cap and died without reporting an
             // exception (an abort in malloc, say) is a memory error, not a crash.
@@ -233,15 +248,8 @@ fn classify(
         }
         Ended::Trapped(trap) => trap,
     };
-    match control.stop_reason() {
-        Some(StopReason::Timeout) => {
-            return Err(Error::Timeout {
-                limit: limits.timeout,
-                output,
-            });
-        }
-        Some(StopReason::Cancelled) => return Err(Error::Cancelled { output }),
-        None => {}
+    if let Some(reason) = control.stop_reason() {
+        return Err(stopped(reason, output));
     }
     if budget.was_hit() {
         return Err(Error::MemoryLimit {

@@ -1,31 +1,14 @@
-# The `goru` module: what sandboxed Python sees of the host. Its names are also
-# put in the user's globals. Everything goes over the host-call channel
-# (/.goru/channel): a little-endian u32 length, then ASCII-only JSON. Keep in
-# step with goru.pyi and docs/sandbox-api.md.
+# The body of the `goru` module: what sandboxed Python sees of the host. The
+# shim creates the module with `__all__` and `HostError` and runs this source
+# in it the first time any of its names is used, so code that never calls the
+# host does not pay for compiling it. Everything goes over the host-call
+# channel (/.goru/channel): a little-endian u32 length, then ASCII-only JSON.
+# Keep in step with goru.pyi and docs/sandbox-api.md.
 import os as _os
 import sys as _sys
 
-__all__ = [
-    "HostError", "call", "async_call", "run_async", "_goru_call",
-    "kv", "http", "fs",
-    "kv_get", "kv_set", "kv_delete",
-    "http_get",
-    "fs_read", "fs_write", "fs_list", "fs_exists", "fs_stat", "fs_mkdir", "fs_remove",
-]
-
 _CHANNEL = "/.goru/channel"
 _fd = None
-
-
-class HostError(Exception):
-    """A host call failed. `kind` is a short stable code such as "not_granted"."""
-
-    kind = "failed"
-
-    def __init__(self, message, kind=None):
-        super().__init__(message)
-        if kind is not None:
-            self.kind = kind
 
 
 # Kinds that also are a familiar builtin exception, so `except FileNotFoundError` works.
@@ -225,41 +208,6 @@ def _install_event_loop(asyncio):
         _loop_factory = GoruEventLoop
 
     asyncio.set_event_loop_policy(GoruEventLoopPolicy())
-
-
-class _AsyncioLoader:
-    """Wraps asyncio's loader to install goru's loop right after the import,
-    so the cost of importing asyncio is only paid by code that uses it."""
-
-    def __init__(self, loader):
-        self._loader = loader
-
-    def create_module(self, spec):
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module):
-        self._loader.exec_module(module)
-        _install_event_loop(module)
-
-
-class _AsyncioHook:
-    def find_spec(self, name, path=None, target=None):
-        if name != "asyncio":
-            return None
-        _sys.meta_path.remove(self)
-        for finder in _sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            spec = find(name, path, target) if find else None
-            if spec is not None:
-                spec.loader = _AsyncioLoader(spec.loader)
-                return spec
-        return None
-
-
-if "asyncio" in _sys.modules:
-    _install_event_loop(_sys.modules["asyncio"])
-else:
-    _sys.meta_path.insert(0, _AsyncioHook())
 
 
 class _Kv:

@@ -1,19 +1,124 @@
-# goru's Python guest shim: builds the `goru` module from sys.argv[1], runs the
-# user's code (sys.argv[2]) as __main__ with goru's names in its globals, and
-# reports an uncaught exception to the host before exiting with status 1.
+# goru's Python guest shim: creates the `goru` module (its body, sys.argv[1], is
+# compiled on first use), runs the user's code (sys.argv[2]) as __main__ with
+# goru's names in its globals, and reports an uncaught exception to the host
+# before exiting with status 1.
 import sys
+
+# The guest API. Keep in step with goru.py and goru.pyi.
+_GORU_FUNCTIONS = (
+    "call", "async_call", "run_async", "_goru_call",
+    "kv_get", "kv_set", "kv_delete", "http_get",
+    "fs_read", "fs_write", "fs_list", "fs_exists", "fs_stat", "fs_mkdir", "fs_remove",
+)
+_GORU_OBJECTS = ("kv", "http", "fs")
+
+
+class HostError(Exception):
+    """A host call failed. `kind` is a short stable code such as "not_granted"."""
+
+    kind = "failed"
+
+    def __init__(self, message, kind=None):
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+
+
+HostError.__module__ = "goru"
+
+
+def _goru_module(source):
+    goru = type(sys)("goru")
+    goru.__file__ = "<goru>"
+    goru.__all__ = ["HostError", *_GORU_FUNCTIONS, *_GORU_OBJECTS]
+    goru.HostError = HostError
+    loaded = []
+
+    def load():
+        if not loaded:
+            loaded.append(True)
+            del goru.__getattr__
+            exec(compile(source, "<goru>", "exec"), goru.__dict__)
+        return goru
+
+    def module_getattr(name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(load(), name)
+
+    goru.__getattr__ = module_getattr
+    sys.modules["goru"] = goru
+    return goru
+
+
+def _lazy_function(goru, name):
+    def function(*args, **kwargs):
+        return getattr(goru, name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    return function
+
+
+class _LazyObject:
+    __slots__ = ("_goru", "_name")
+
+    def __init__(self, goru, name):
+        self._goru = goru
+        self._name = name
+
+    def __getattr__(self, attr):
+        return getattr(getattr(self._goru, self._name), attr)
+
+    def __dir__(self):
+        return dir(getattr(self._goru, self._name))
+
+    def __repr__(self):
+        return repr(getattr(self._goru, self._name))
+
+
+class _AsyncioHook:
+    """Installs goru's event loop right after asyncio is imported: the stock
+    loop needs a socketpair and threads, neither of which exists here."""
+
+    def __init__(self, goru):
+        self._goru = goru
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "asyncio":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find else None
+            if spec is not None:
+                spec.loader = _AsyncioLoader(spec.loader, self._goru)
+                return spec
+        return None
+
+
+class _AsyncioLoader:
+    def __init__(self, loader, goru):
+        self._loader = loader
+        self._goru = goru
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        self._goru._install_event_loop(module)
 
 
 def _goru_main():
     api = sys.argv.pop(1)
     code = sys.argv.pop(1)
-    goru = type(sys)("goru")
-    goru.__file__ = "<goru>"
-    sys.modules["goru"] = goru
-    exec(compile(api, "<goru>", "exec"), goru.__dict__)
-    scope = {"__name__": "__main__", "__builtins__": __builtins__, "__doc__": None}
-    for name in goru.__all__:
-        scope[name] = getattr(goru, name)
+    goru = _goru_module(api)
+    sys.meta_path.insert(0, _AsyncioHook(goru))
+    scope = {"__name__": "__main__", "__builtins__": __builtins__, "__doc__": None, "HostError": HostError}
+    for name in _GORU_FUNCTIONS:
+        scope[name] = _lazy_function(goru, name)
+    for name in _GORU_OBJECTS:
+        scope[name] = _LazyObject(goru, name)
     try:
         exec(compile(code, "<string>", "exec"), scope)
     except SystemExit:

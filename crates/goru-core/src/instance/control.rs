@@ -67,6 +67,16 @@ impl RunControl {
         }
     }
 
+    /// Why the run was stopped, if someone called [`RunControl::stop`] (a
+    /// deadline that passed unnoticed does not count).
+    pub(crate) fn requested_stop(&self) -> Option<StopReason> {
+        match self.reason.load(Ordering::Acquire) {
+            TIMEOUT => Some(StopReason::Timeout),
+            CANCELLED => Some(StopReason::Cancelled),
+            _ => None,
+        }
+    }
+
     /// Records the reason (the first one wins) and interrupts the guest.
     pub(crate) fn stop(&self, reason: StopReason) {
         let code = match reason {
@@ -98,7 +108,7 @@ impl RunControl {
         tokio::pin!(notified);
         // Registered before the check, so a stop in between is not missed.
         notified.as_mut().enable();
-        if matches!(self.reason.load(Ordering::Acquire), TIMEOUT | CANCELLED) {
+        if self.requested_stop().is_some() {
             return;
         }
         notified.await;

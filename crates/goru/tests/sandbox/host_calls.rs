@@ -416,3 +416,28 @@ fn a_run_s_own_functions_come_before_the_executor_s() {
         "the run's provider was asked first"
     );
 }
+
+#[test]
+fn a_run_blocked_in_a_host_call_can_be_cancelled() {
+    let cancel = goru::CancelHandle::new();
+    let (_, options) = with_functions();
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            cancel.cancel();
+        })
+    };
+    let err = executor()
+        .run_blocking(
+            &JavaScript,
+            "console.log('waiting'); call('sleep', {ms: 600000})",
+            options.cancel_handle(cancel),
+        )
+        .expect_err("the run must be cancelled");
+    canceller.join().unwrap();
+    let goru::Error::Cancelled { output } = err else {
+        panic!("expected Cancelled, got {err}")
+    };
+    assert_eq!(output.stdout, b"waiting\n");
+}
