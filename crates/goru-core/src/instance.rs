@@ -7,6 +7,7 @@
 
 mod channel;
 pub(crate) mod control;
+mod device;
 pub use channel::HOST_CHANNEL_PATH;
 pub(crate) mod interrupt;
 pub(crate) mod memory;

@@ -17,11 +17,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
-use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::AbortHandle;
-use virtual_fs::{TmpFileSystem, VirtualFile};
+use virtual_fs::TmpFileSystem;
 
 use super::control::RunControl;
+use super::device::Device;
 use crate::host::{HostError, HostFunctions, kinds};
 use dispatch::Started;
 use frame::{FrameReader, Incoming};
@@ -50,7 +51,7 @@ pub(crate) fn install(fs: &TmpFileSystem, config: ChannelConfig, control: Arc<Ru
         control,
     }));
     fs.new_open_options_ext()
-        .insert_device_file(PathBuf::from(HOST_CHANNEL_PATH), Box::new(file))
+        .insert_device_file(PathBuf::from(HOST_CHANNEL_PATH), Box::new(Device(file)))
         .map_err(io::Error::other)
 }
 
@@ -193,52 +194,5 @@ impl AsyncWrite for ChannelFile {
 impl AsyncRead for ChannelFile {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         self.channel().poll_read(cx, buf)
-    }
-}
-
-/// WASI reads and writes seek to the descriptor's offset first; a stream
-/// has no position, so seeking is accepted and ignored.
-impl AsyncSeek for ChannelFile {
-    fn start_seek(self: Pin<&mut Self>, _position: io::SeekFrom) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        Poll::Ready(Ok(0))
-    }
-}
-
-impl VirtualFile for ChannelFile {
-    fn last_accessed(&self) -> u64 {
-        0
-    }
-
-    fn last_modified(&self) -> u64 {
-        0
-    }
-
-    fn created_time(&self) -> u64 {
-        0
-    }
-
-    fn size(&self) -> u64 {
-        0
-    }
-
-    fn set_len(&mut self, _new_size: u64) -> virtual_fs::Result<()> {
-        // Opening with O_TRUNC lands here; there is nothing to truncate.
-        Ok(())
-    }
-
-    fn unlink(&mut self) -> virtual_fs::Result<()> {
-        Ok(())
-    }
-
-    fn poll_read_ready(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        Poll::Ready(Ok(0))
-    }
-
-    fn poll_write_ready(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        Poll::Ready(Ok(64 * 1024))
     }
 }

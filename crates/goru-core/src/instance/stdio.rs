@@ -5,8 +5,10 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use virtual_fs::VirtualFile;
+
+use super::device::Device;
 
 /// Bytes a guest stream produced, kept up to a cap.
 #[derive(Debug, Clone)]
@@ -29,7 +31,7 @@ impl Capture {
 
     /// The sink the guest writes into.
     pub(crate) fn file(&self) -> Box<dyn VirtualFile + Send + Sync> {
-        Box::new(CaptureFile(self.clone()))
+        Box::new(Device(CaptureFile(self.clone())))
     }
 
     /// Takes what was captured so far and whether anything was dropped.
@@ -93,53 +95,6 @@ impl AsyncRead for CaptureFile {
         _buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
-    }
-}
-
-impl AsyncSeek for CaptureFile {
-    fn start_seek(self: Pin<&mut Self>, _position: io::SeekFrom) -> io::Result<()> {
-        Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "output streams cannot seek",
-        ))
-    }
-
-    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        Poll::Ready(Ok(0))
-    }
-}
-
-impl VirtualFile for CaptureFile {
-    fn last_accessed(&self) -> u64 {
-        0
-    }
-
-    fn last_modified(&self) -> u64 {
-        0
-    }
-
-    fn created_time(&self) -> u64 {
-        0
-    }
-
-    fn size(&self) -> u64 {
-        0
-    }
-
-    fn set_len(&mut self, _new_size: u64) -> virtual_fs::Result<()> {
-        Err(virtual_fs::FsError::PermissionDenied)
-    }
-
-    fn unlink(&mut self) -> virtual_fs::Result<()> {
-        Ok(())
-    }
-
-    fn poll_read_ready(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        Poll::Ready(Ok(0))
-    }
-
-    fn poll_write_ready(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        Poll::Ready(Ok(64 * 1024))
     }
 }
 

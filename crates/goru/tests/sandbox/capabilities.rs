@@ -9,25 +9,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use goru::hostfn::Capabilities;
 use goru::hostfn::fs::{Mount, MountMode};
-use goru::{JavaScript, Language, Python, RunOptions};
+use goru::{JavaScript, Python, RunOptions};
 
-use crate::common::{executor, opts};
+use crate::common::{opts, run_ok};
 
 fn granted(capabilities: &Capabilities) -> RunOptions {
     opts().host_functions(capabilities.open().expect("opening the capabilities"))
-}
-
-fn run_ok(language: &dyn Language, code: &str, options: RunOptions) -> String {
-    let result = executor()
-        .run_blocking(language, code, options)
-        .unwrap_or_else(|e| panic!("{code:?} failed: {e}"));
-    assert!(
-        result.success(),
-        "{code:?} exited {}: {}",
-        result.exit_code,
-        result.stderr_lossy()
-    );
-    result.stdout_lossy().into_owned()
 }
 
 #[test]

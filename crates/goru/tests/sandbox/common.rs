@@ -35,7 +35,14 @@ pub fn run(language: &dyn Language, code: &str) -> Result<RunResult, Error> {
 
 /// Runs code that must succeed and returns its stdout.
 pub fn stdout(language: &dyn Language, code: &str) -> String {
-    let result = run(language, code).unwrap_or_else(|e| panic!("{code:?} failed: {e}"));
+    run_ok(language, code, opts())
+}
+
+/// Runs code that must succeed, with these options, and returns its stdout.
+pub fn run_ok(language: &dyn Language, code: &str, options: RunOptions) -> String {
+    let result = executor()
+        .run_blocking(language, code, options)
+        .unwrap_or_else(|e| panic!("{code:?} failed: {e}"));
     assert!(
         result.success(),
         "{code:?} exited {}: {}",

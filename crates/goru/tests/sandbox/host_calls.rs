@@ -8,7 +8,7 @@ use std::time::Duration;
 use goru::{HostError, HostFunctions, HostFuture, JavaScript, Python, RunOptions};
 use serde_json::Value;
 
-use crate::common::{executor, opts};
+use crate::common::{executor, opts, run_ok};
 
 /// Test functions: `echo` returns its args; `sleep` waits `ms` then returns
 /// them; `fail` fails with the kind and message it is given; `boom` panics.
@@ -57,19 +57,6 @@ fn with_functions() -> (Arc<TestFunctions>, RunOptions) {
     let functions = Arc::new(TestFunctions::default());
     let options = opts().host_functions(functions.clone());
     (functions, options)
-}
-
-fn run_ok(language: &dyn goru::Language, code: &str, options: RunOptions) -> String {
-    let result = executor()
-        .run_blocking(language, code, options)
-        .unwrap_or_else(|e| panic!("{code:?} failed: {e}"));
-    assert!(
-        result.success(),
-        "{code:?} exited {}: {}",
-        result.exit_code,
-        result.stderr_lossy()
-    );
-    result.stdout_lossy().into_owned()
 }
 
 #[test]
