@@ -57,23 +57,26 @@ def _read_exact(fd, n):
     return b"".join(chunks)
 
 
+_encode = _decode = None
+
+
 def _exchange(calls):
     """Sends [(name, args), ...] as one frame; returns the reply entries in order."""
-    global _fd
-    import json
+    global _fd, _encode, _decode
+    if _encode is None:
+        import json
 
+        _fd = _os.open(_CHANNEL, _os.O_RDWR)
+        _decode = json.loads
+        # One encoder for the run: json.dumps with a keyword builds a new one per call.
+        _encode = json.JSONEncoder(allow_nan=False).encode
     try:
-        payload = json.dumps(
-            {"calls": [{"fn": name, "args": args} for name, args in calls]},
-            allow_nan=False,
-        ).encode("ascii")
+        payload = _encode({"calls": [{"fn": name, "args": args} for name, args in calls]}).encode("ascii")
     except (TypeError, ValueError) as exc:
         raise TypeError("host call arguments must be JSON: %s" % exc) from None
-    if _fd is None:
-        _fd = _os.open(_CHANNEL, _os.O_RDWR)
     _write_all(_fd, len(payload).to_bytes(4, "little") + payload)
     size = int.from_bytes(_read_exact(_fd, 4), "little")
-    reply = json.loads(_read_exact(_fd, size))
+    reply = _decode(_read_exact(_fd, size).decode("ascii"))
     if "error" in reply:
         raise _host_error(reply["error"])
     return reply["results"]
