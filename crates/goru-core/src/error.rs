@@ -69,6 +69,65 @@ pub enum Error {
     /// A host-side I/O error (cache directory, ...).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The session is running another piece of code; sessions run one at a time.
+    #[error("the session is busy running other code")]
+    SessionBusy,
+    /// The session was closed by its owner.
+    #[error("the session is closed")]
+    SessionClosed,
+    /// The session's interpreter is gone: an earlier run timed out, trapped,
+    /// hit the memory cap, was cancelled or exited.
+    #[error("session ended: {reason}")]
+    SessionEnded {
+        /// Why it ended.
+        reason: SessionEnd,
+    },
+}
+
+/// Why a session's interpreter is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionEnd {
+    /// A run went past its wall-clock limit.
+    Timeout,
+    /// A run hit the memory cap.
+    MemoryLimit,
+    /// The guest trapped.
+    Trap(TrapKind),
+    /// A run was cancelled.
+    Cancelled,
+    /// The guest exited on its own (`sys.exit` in Python, `std.exit` in JS)
+    /// with this status.
+    Exited(i32),
+    /// The session could not go on for another reason.
+    Failed(String),
+}
+
+impl std::fmt::Display for SessionEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionEnd::Timeout => f.write_str("timeout"),
+            SessionEnd::MemoryLimit => f.write_str("memory limit"),
+            SessionEnd::Trap(kind) => write!(f, "trap ({kind})"),
+            SessionEnd::Cancelled => f.write_str("cancelled"),
+            SessionEnd::Exited(code) => write!(f, "the guest exited with status {code}"),
+            SessionEnd::Failed(message) => f.write_str(message),
+        }
+    }
+}
+
+impl SessionEnd {
+    /// How a session that ended with `error` is described afterwards.
+    pub(crate) fn from_error(error: &Error) -> Self {
+        match error {
+            Error::Timeout { .. } => SessionEnd::Timeout,
+            Error::MemoryLimit { .. } => SessionEnd::MemoryLimit,
+            Error::Trap { kind, .. } => SessionEnd::Trap(*kind),
+            Error::Cancelled { .. } => SessionEnd::Cancelled,
+            Error::SessionEnded { reason } => reason.clone(),
+            other => SessionEnd::Failed(other.to_string()),
+        }
+    }
 }
 
 impl Error {

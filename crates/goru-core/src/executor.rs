@@ -10,6 +10,7 @@ use wasmer_wasix::PluggableRuntime;
 
 use crate::cache::ModuleCache;
 use crate::instance::{self, RunSpec, control::RunControl, control::StopReason};
+use crate::session::{self, Session, block_on};
 use crate::{Error, HostFunctions, Language, Limits, RunOptions, RunResult};
 pub use builder::{Compiler, ExecutorBuilder};
 pub use cancel::CancelHandle;
@@ -95,15 +96,80 @@ impl Executor {
     ) -> Result<RunResult, Error> {
         let module = self.inner.cache.get(language)?;
         let (spec, control) = self.prepare_run(language, code, &options);
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.inner.handle.spawn({
-            let inner = self.inner.clone();
-            async move {
-                let _ = tx.send(supervise(inner, module, spec, control).await);
-            }
-        });
-        rx.recv()
-            .unwrap_or_else(|_| Err(Error::Setup("the run's task ended without a result".into())))
+        block_on(
+            &self.inner.handle,
+            supervise(self.inner.clone(), module, spec, control),
+        )
+    }
+
+    /// Starts a [`Session`] of `language`: one interpreter kept alive for many
+    /// runs. `options` apply to the whole session: host functions and stdin
+    /// (read on as runs consume it) are the session's; the memory cap bounds
+    /// the interpreter over its life; the timeout, output cap and host-call
+    /// cap apply to each run (the timeout also to the start-up). A cancel
+    /// handle stops the current run and ends the session.
+    ///
+    /// Fails with [`Error::InvalidOption`] if the language has no session
+    /// mode ([`Language::session_program`]).
+    pub async fn session(&self, language: &dyn Language, options: RunOptions) -> Result<Session, Error> {
+        let module = match self.inner.cache.get_loaded(language) {
+            Some(module) => module,
+            None => self.compile_in_background(language).await?,
+        };
+        let (start, guest) = self.prepare_session(language, module, &options)?;
+        // On goru's runtime, so the session's tasks outlive the caller's.
+        let task = self.inner.handle.spawn(session::start(start, guest));
+        task.await
+            .unwrap_or_else(|e| Err(Error::Setup(format!("starting the session failed: {e}"))))
+    }
+
+    /// [`Executor::session`], blocking the calling thread.
+    pub fn session_blocking(&self, language: &dyn Language, options: RunOptions) -> Result<Session, Error> {
+        let module = self.inner.cache.get(language)?;
+        let (start, guest) = self.prepare_session(language, module, &options)?;
+        block_on(&self.inner.handle, session::start(start, guest))
+    }
+
+    /// The session's spec and control (its start-up is bounded by the
+    /// timeout), and the closure that runs its guest to the end.
+    fn prepare_session(
+        &self,
+        language: &dyn Language,
+        module: wasmer::Module,
+        options: &RunOptions,
+    ) -> Result<(session::Start, impl session::Guest), Error> {
+        let program = language.session_program().ok_or_else(|| {
+            Error::InvalidOption(format!("the {} language has no session mode", language.name()))
+        })?;
+        let (link, requests, ready) = session::Link::new();
+        let host = std::iter::once(Arc::new(session::LinkFunctions(link)) as Arc<dyn HostFunctions>)
+            .chain(options.host.iter().chain(&self.inner.host).cloned())
+            .collect();
+        let limits = options.limits(self.inner.default_limits);
+        let spec = RunSpec::new(
+            program,
+            limits,
+            options.stdin.clone(),
+            host,
+            self.inner.handle.clone(),
+        );
+        let control = Arc::new(RunControl::new(limits.timeout));
+        if let Some(cancel) = &options.cancel {
+            cancel.bind(&control);
+        }
+        let start = session::Start {
+            language: language.name().to_owned(),
+            spec,
+            control,
+            requests,
+            ready,
+            handle: self.inner.handle.clone(),
+        };
+        let inner = self.inner.clone();
+        let guest = move |spec, control: &Arc<RunControl>| {
+            instance::run(&inner.engine, &inner.wasi_runtime, &module, spec, control)
+        };
+        Ok((start, guest))
     }
 
     /// What the guest thread needs, and the run's control (its deadline
@@ -114,13 +180,13 @@ impl Executor {
         code: &str,
         options: &RunOptions,
     ) -> (RunSpec, Arc<RunControl>) {
-        let spec = RunSpec {
-            program: language.program(code),
-            limits: options.limits(self.inner.default_limits),
-            stdin: options.stdin.clone(),
-            host: options.host.iter().chain(&self.inner.host).cloned().collect(),
-            handle: self.inner.handle.clone(),
-        };
+        let spec = RunSpec::new(
+            language.program(code),
+            options.limits(self.inner.default_limits),
+            options.stdin.clone(),
+            options.host.iter().chain(&self.inner.host).cloned().collect(),
+            self.inner.handle.clone(),
+        );
         let control = Arc::new(RunControl::new(spec.limits.timeout));
         if let Some(cancel) = &options.cancel {
             cancel.bind(&control);

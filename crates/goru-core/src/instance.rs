@@ -12,10 +12,11 @@ pub use channel::HOST_CHANNEL_PATH;
 pub(crate) mod interrupt;
 pub(crate) mod memory;
 mod overrides;
-mod stdio;
+pub(crate) mod stdio;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use tokio::io::AsyncReadExt;
@@ -34,7 +35,9 @@ use stdio::Capture;
 /// `{"type", "message", "traceback"}`, before exiting.
 pub const EXCEPTION_REPORT_PATH: &str = "/.goru/exception.json";
 
-/// Everything one run needs besides the module.
+/// Everything one run needs besides the module. The sinks, the memory
+/// budget and the call budget are shared with the caller, so a session can
+/// read and reset them between the runs of one instance.
 #[derive(Debug)]
 pub(crate) struct RunSpec {
     pub(crate) program: Program,
@@ -42,6 +45,33 @@ pub(crate) struct RunSpec {
     pub(crate) stdin: Vec<u8>,
     pub(crate) host: Vec<Arc<dyn HostFunctions>>,
     pub(crate) handle: tokio::runtime::Handle,
+    pub(crate) stdout: Capture,
+    pub(crate) stderr: Capture,
+    pub(crate) budget: Arc<MemoryBudget>,
+    pub(crate) calls_left: Arc<AtomicUsize>,
+}
+
+impl RunSpec {
+    /// A spec with fresh sinks and budgets sized by `limits`.
+    pub(crate) fn new(
+        program: Program,
+        limits: Limits,
+        stdin: Vec<u8>,
+        host: Vec<Arc<dyn HostFunctions>>,
+        handle: tokio::runtime::Handle,
+    ) -> Self {
+        Self {
+            stdout: Capture::new(limits.output_bytes),
+            stderr: Capture::new(limits.output_bytes),
+            budget: MemoryBudget::new(limits.memory_pages()),
+            calls_left: Arc::new(AtomicUsize::new(limits.host_calls)),
+            program,
+            limits,
+            stdin,
+            host,
+            handle,
+        }
+    }
 }
 
 /// Runs `module` to completion on the current thread.
@@ -55,14 +85,12 @@ pub(crate) fn run(
     let started = Instant::now();
     let _span = tracing::debug_span!("run", program = %spec.program.args.first().map_or("", String::as_str))
         .entered();
-    let stdout = Capture::new(spec.limits.output_bytes);
-    let stderr = Capture::new(spec.limits.output_bytes);
-    let budget = MemoryBudget::new(spec.limits.memory_pages());
+    let (stdout, stderr, budget) = (&spec.stdout, &spec.stderr, &spec.budget);
     let fs = scratch_fs(spec.limits.scratch_fs_bytes)?;
     let channel = channel::ChannelConfig {
         providers: spec.host.clone(),
         frame_bytes: spec.limits.host_frame_bytes,
-        calls: spec.limits.host_calls,
+        calls_left: spec.calls_left.clone(),
         handle: spec.handle.clone(),
     };
     channel::install(&fs, channel, control.clone())
@@ -70,9 +98,7 @@ pub(crate) fn run(
 
     let mut store = Store::new(engine.clone());
 
-    let outcome = instantiate_and_start(
-        &mut store, runtime, module, &spec, control, &budget, &fs, &stdout, &stderr,
-    );
+    let outcome = instantiate_and_start(&mut store, runtime, module, &spec, control, &fs);
     // Whatever path the run took, the stop flag must be withdrawn while
     // `store` (which owns the flag's memory) is still alive.
     control.clear_flag();
@@ -86,15 +112,7 @@ pub(crate) fn run(
         stderr_truncated,
     };
     let exception = read_exception_report(&fs);
-    classify(
-        outcome,
-        output,
-        exception,
-        control,
-        &budget,
-        &spec.limits,
-        started,
-    )
+    classify(outcome, output, exception, control, budget, &spec.limits, started)
 }
 
 /// How `_start` ended, before it is judged.
@@ -119,11 +137,9 @@ fn instantiate_and_start(
     module: &Module,
     spec: &RunSpec,
     control: &Arc<RunControl>,
-    budget: &Arc<MemoryBudget>,
     fs: &TmpFileSystem,
-    stdout: &Capture,
-    stderr: &Capture,
 ) -> Result<Ended, Error> {
+    let budget = &spec.budget;
     let setup = |what: &str, e: &dyn std::fmt::Display| Error::Setup(format!("{what}: {e}"));
     let (name, args) = spec
         .program
@@ -134,8 +150,8 @@ fn instantiate_and_start(
         .args(args)
         .envs(spec.program.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Box::new(virtual_fs::StaticFile::new(spec.stdin.clone())))
-        .stdout(stdout.file())
-        .stderr(stderr.file())
+        .stdout(spec.stdout.file())
+        .stderr(spec.stderr.file())
         .fs(Arc::new(fs.clone()) as Arc<dyn FileSystem + Send + Sync>)
         .preopen_dir("/")
         .map_err(|e| setup("preopening /", &e))?

@@ -39,6 +39,22 @@ pub trait Language: Send + Sync + fmt::Debug + 'static {
 
     /// How to run `code`: argv (argv\[0\] is the program name) and environment.
     fn program(&self, code: &str) -> Program;
+
+    /// How to start the interpreter as a session, if the language has one
+    /// (default: it has not, and [`crate::Executor::session`] refuses it).
+    ///
+    /// The guest then loops: it calls the host function
+    /// [`SESSION_NEXT_FUNCTION`](crate::SESSION_NEXT_FUNCTION) with
+    /// `{"done": RESULT}` (`null` the first time) and gets the next request,
+    /// `{"code": CODE, "mode": "exec" | "repl" | "check"}`, or
+    /// `{"close": true}`, on which it exits. `RESULT` is
+    /// `{"exit_code": N, "exception": null | {"type", "message", "traceback"}}`
+    /// for `exec` and `repl` (repl also shows the value of a final
+    /// expression), `{"complete": BOOL}` for `check`. It flushes its output
+    /// before reporting a result.
+    fn session_program(&self) -> Option<Program> {
+        None
+    }
 }
 
 /// What the interpreter is started with for one run.

@@ -28,8 +28,9 @@ mod language;
 mod limits;
 mod options;
 mod result;
+mod session;
 
-pub use error::{Error, TrapKind};
+pub use error::{Error, SessionEnd, TrapKind};
 pub use executor::{CancelHandle, Compiler, Executor, ExecutorBuilder};
 pub use host::{HostError, HostFunctions, HostFuture, kinds as host_error_kinds};
 pub use instance::HOST_CHANNEL_PATH;
@@ -37,3 +38,4 @@ pub use language::{Language, Program};
 pub use limits::Limits;
 pub use options::RunOptions;
 pub use result::{GuestException, Output, RunResult};
+pub use session::{SESSION_NEXT_FUNCTION, Session};

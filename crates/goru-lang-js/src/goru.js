@@ -218,6 +218,8 @@
   fs.asyncWriteJson = function (path, obj, indent) { return fs.asyncWriteText(path, JSON.stringify(obj, null, indent)); };
 
   const api = {
+    // For the session loop: whether host calls are still queued or in flight.
+    __goru_busy: function () { return pending.length > 0 || flushScheduled; },
     HostError: HostError,
     _goru_call: _goru_call,
     call: call,

@@ -57,4 +57,9 @@ impl Language for JavaScript {
     fn program(&self, code: &str) -> Program {
         Program::new(["qjs", "--std", "-e", SHIM, GORU_API, code])
     }
+
+    /// The same shim without code: it loops on the session protocol.
+    fn session_program(&self) -> Option<Program> {
+        Some(Program::new(["qjs", "--std", "-e", SHIM, GORU_API]))
+    }
 }

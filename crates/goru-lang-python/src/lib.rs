@@ -60,4 +60,9 @@ impl Language for Python {
             // No .pyc writes into the read-only stdlib; hash seeds still vary per run.
             .env("PYTHONDONTWRITEBYTECODE", "1")
     }
+
+    /// The same shim without code: it loops on the session protocol.
+    fn session_program(&self) -> Option<Program> {
+        Some(Program::new(["python", "-c", SHIM, GORU_API]).env("PYTHONDONTWRITEBYTECODE", "1"))
+    }
 }

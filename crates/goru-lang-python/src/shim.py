@@ -1,7 +1,8 @@
 # goru's Python guest shim: creates the `goru` module (its body, sys.argv[1], is
 # compiled on first use), runs the user's code (sys.argv[2]) as __main__ with
 # goru's names in its globals, and reports an uncaught exception to the host
-# before exiting with status 1.
+# before exiting with status 1. Without sys.argv[2] it is a session: it asks
+# the host for code over and over, keeping its globals, until told to close.
 import sys
 
 # The guest API. Keep in step with goru.py and goru.pyi.
@@ -111,7 +112,7 @@ class _AsyncioLoader:
 
 def _goru_main():
     api = sys.argv.pop(1)
-    code = sys.argv.pop(1)
+    code = sys.argv.pop(1) if len(sys.argv) > 1 else None
     goru = _goru_module(api)
     sys.meta_path.insert(0, _AsyncioHook(goru))
     scope = {"__name__": "__main__", "__builtins__": __builtins__, "__doc__": None, "HostError": HostError}
@@ -119,18 +120,95 @@ def _goru_main():
         scope[name] = _lazy_function(goru, name)
     for name in _GORU_OBJECTS:
         scope[name] = _LazyObject(goru, name)
+    if code is None:
+        _goru_session(goru, scope)
+        return
     try:
         exec(compile(code, "<string>", "exec"), scope)
     except SystemExit:
         raise
     except BaseException as exc:
-        _goru_report(exc)
+        report = _goru_report(exc, 1)
+        try:
+            import json
+
+            with open("/.goru/exception.json", "w") as file:
+                json.dump(report, file)
+        except BaseException:
+            pass
         raise SystemExit(1)
 
 
-def _goru_report(exc):
-    # Called on the failure path only, so the happy path imports nothing.
-    tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+def _goru_session(goru, scope):
+    done = None
+    while True:
+        request = goru._goru_call("goru_session_next", {"done": done})
+        if request.get("close"):
+            return
+        code = request.get("code", "")
+        mode = request.get("mode")
+        if mode == "check":
+            done = {"complete": _goru_complete(code)}
+            continue
+        done = {"exit_code": 0, "exception": None}
+        try:
+            if mode == "repl":
+                _goru_interactive(code, scope)
+            else:
+                exec(compile(code, "<string>", "exec"), scope)
+        except SystemExit as exc:
+            done["exit_code"] = _goru_exit_code(exc)
+        except BaseException as exc:
+            done = {"exit_code": 1, "exception": _goru_report(exc, 2 if mode == "repl" else 1)}
+        _goru_flush()
+
+
+def _goru_interactive(code, scope):
+    # As the REPL: the value of a final expression statement is shown (and
+    # becomes `_`); the statements before it run as a script.
+    import ast
+
+    tree = ast.parse(code, "<stdin>", "exec")
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    if tree.body:
+        exec(compile(tree, "<stdin>", "exec"), scope)
+    if last is not None:
+        exec(compile(ast.Interactive([last]), "<stdin>", "single"), scope)
+
+
+def _goru_complete(code):
+    import codeop
+
+    try:
+        return codeop.compile_command(code, "<stdin>", "single") is not None
+    except (SyntaxError, ValueError, OverflowError):
+        return True
+
+
+def _goru_exit_code(exc):
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    sys.stderr.write("%s\n" % (exc.code,))
+    return 1
+
+
+def _goru_flush():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _goru_report(exc, skip):
+    # Prints the traceback (without the shim's own `skip` frames) on stderr;
+    # returns the report. Runs on the failure path only, so the happy path
+    # imports nothing.
+    tb = exc.__traceback__
+    for _ in range(skip):
+        tb = tb.tb_next if tb else None
     try:
         import traceback
 
@@ -143,16 +221,7 @@ def _goru_report(exc):
         pass
     sys.stderr.write(text)
     sys.stderr.flush()
-    try:
-        import json
-
-        with open("/.goru/exception.json", "w") as report:
-            json.dump(
-                {"type": type(exc).__name__, "message": str(exc), "traceback": text},
-                report,
-            )
-    except BaseException:
-        pass
+    return {"type": type(exc).__name__, "message": str(exc), "traceback": text}
 
 
 _goru_main()

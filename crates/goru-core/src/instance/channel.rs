@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
@@ -35,7 +36,8 @@ pub const HOST_CHANNEL_PATH: &str = "/.goru/channel";
 pub(crate) struct ChannelConfig {
     pub(crate) providers: Vec<Arc<dyn HostFunctions>>,
     pub(crate) frame_bytes: usize,
-    pub(crate) calls: usize,
+    /// Host calls left; shared so a session can refill it for each run.
+    pub(crate) calls_left: Arc<AtomicUsize>,
     pub(crate) handle: tokio::runtime::Handle,
 }
 
@@ -43,7 +45,6 @@ pub(crate) struct ChannelConfig {
 pub(crate) fn install(fs: &TmpFileSystem, config: ChannelConfig, control: Arc<RunControl>) -> io::Result<()> {
     let file = ChannelFile(Mutex::new(Channel {
         reader: FrameReader::new(config.frame_bytes),
-        calls_left: config.calls,
         replies: VecDeque::new(),
         out: Vec::new(),
         out_pos: 0,
@@ -67,7 +68,6 @@ impl ChannelFile {
 
 struct Channel {
     reader: FrameReader,
-    calls_left: usize,
     replies: VecDeque<Reply>,
     /// The reply frame being read, and how far.
     out: Vec<u8>,
@@ -88,7 +88,7 @@ enum Reply {
 impl std::fmt::Debug for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Channel")
-            .field("calls_left", &self.calls_left)
+            .field("calls_left", &self.config.calls_left)
             .field("replies", &self.replies.len())
             .finish_non_exhaustive()
     }
@@ -116,7 +116,7 @@ impl Channel {
     }
 
     fn start(&mut self, payload: &[u8]) -> Reply {
-        match dispatch::start(payload, &self.config.providers, &mut self.calls_left) {
+        match dispatch::start(payload, &self.config.providers, &self.config.calls_left) {
             Started::Refused(reply) => Reply::Ready(frame::encode(&reply)),
             Started::Running(calls) => {
                 let task = self.config.handle.spawn(calls);

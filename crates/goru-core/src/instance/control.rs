@@ -1,6 +1,6 @@
 //! Stopping a run from outside: the deadline, cancellation, and the guest's stop flag.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,9 @@ pub(crate) enum StopReason {
 
 /// Shared between the thread running the guest and whoever may stop it.
 pub(crate) struct RunControl {
-    deadline: Instant,
+    /// The deadline, in nanoseconds after `base`; a session re-arms it per run.
+    base: Instant,
+    deadline_nanos: AtomicU64,
     reason: AtomicU8,
     /// The running instance's stop flag; `None` before it exists and after the run.
     flag: Mutex<Option<StopFlag>>,
@@ -31,24 +33,39 @@ const FINISHED: u8 = 3;
 
 impl RunControl {
     pub(crate) fn new(timeout: Duration) -> Self {
-        let now = Instant::now();
-        Self {
-            deadline: now
-                .checked_add(timeout)
-                .unwrap_or(now + Duration::from_secs(86_400 * 365)),
+        let control = Self {
+            base: Instant::now(),
+            deadline_nanos: AtomicU64::new(u64::MAX),
             reason: AtomicU8::new(RUNNING),
             flag: Mutex::new(None),
             stop_requested: Notify::new(),
-        }
+        };
+        control.arm(timeout);
+        control
+    }
+
+    /// Sets the deadline to `timeout` from now.
+    pub(crate) fn arm(&self, timeout: Duration) {
+        let from_base = self.base.elapsed().saturating_add(timeout);
+        let nanos = u64::try_from(from_base.as_nanos()).unwrap_or(u64::MAX);
+        self.deadline_nanos.store(nanos, Ordering::Release);
+    }
+
+    /// No deadline (a session between runs).
+    pub(crate) fn disarm(&self) {
+        self.deadline_nanos.store(u64::MAX, Ordering::Release);
     }
 
     pub(crate) fn deadline(&self) -> Instant {
-        self.deadline
+        let nanos = self.deadline_nanos.load(Ordering::Acquire);
+        self.base
+            .checked_add(Duration::from_nanos(nanos))
+            .unwrap_or(self.base + Duration::from_secs(86_400 * 365))
     }
 
     /// Time left before the deadline (zero once it has passed).
     pub(crate) fn remaining(&self) -> Duration {
-        self.deadline.saturating_duration_since(Instant::now())
+        self.deadline().saturating_duration_since(Instant::now())
     }
 
     /// Why the run was stopped, if it was.
@@ -58,7 +75,7 @@ impl RunControl {
             CANCELLED => Some(StopReason::Cancelled),
             FINISHED => None,
             _ => {
-                if Instant::now() >= self.deadline {
+                if Instant::now() >= self.deadline() {
                     Some(StopReason::Timeout)
                 } else {
                     None
@@ -140,7 +157,7 @@ impl RunControl {
 impl std::fmt::Debug for RunControl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunControl")
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .field("stop_reason", &self.stop_reason())
             .finish_non_exhaustive()
     }

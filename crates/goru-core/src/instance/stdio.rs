@@ -34,10 +34,11 @@ impl Capture {
         Box::new(Device(CaptureFile(self.clone())))
     }
 
-    /// Takes what was captured so far and whether anything was dropped.
+    /// Takes what was captured so far and whether anything was dropped,
+    /// leaving the sink empty with its full cap again.
     pub(crate) fn take(&self) -> (Vec<u8>, bool) {
         let mut c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        (std::mem::take(&mut c.bytes), c.truncated)
+        (std::mem::take(&mut c.bytes), std::mem::take(&mut c.truncated))
     }
 
     fn append(&self, buf: &[u8]) {

@@ -10,4 +10,5 @@ mod isolation;
 mod javascript;
 mod limits;
 mod python;
+mod sessions;
 mod stubs;

@@ -6,6 +6,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::FutureExt;
 use serde::Deserialize;
@@ -36,7 +37,11 @@ pub(crate) enum Started {
 }
 
 /// Decodes `payload` and starts its calls, charging them to `calls_left`.
-pub(crate) fn start(payload: &[u8], providers: &[Arc<dyn HostFunctions>], calls_left: &mut usize) -> Started {
+pub(crate) fn start(
+    payload: &[u8],
+    providers: &[Arc<dyn HostFunctions>],
+    calls_left: &AtomicUsize,
+) -> Started {
     let request: Request = match serde_json::from_slice(payload) {
         Ok(request) => request,
         Err(e) => {
@@ -46,14 +51,17 @@ pub(crate) fn start(payload: &[u8], providers: &[Arc<dyn HostFunctions>], calls_
             )));
         }
     };
-    if request.calls.len() > *calls_left {
-        *calls_left = 0;
+    let wanted = request.calls.len();
+    let charged = calls_left.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+        left.checked_sub(wanted)
+    });
+    if charged.is_err() {
+        calls_left.store(0, Ordering::Release);
         return Started::Refused(error_reply(&HostError::new(
             kinds::LIMIT,
             "this run has used up its host calls",
         )));
     }
-    *calls_left -= request.calls.len();
     let names: Vec<String> = request.calls.iter().map(|c| c.name.clone()).collect();
     let calls: Vec<HostFuture> = request
         .calls

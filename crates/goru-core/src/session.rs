@@ -1,0 +1,400 @@
+//! Sessions: one live interpreter whose globals persist across runs.
+//!
+//! The guest's shim loops on a reserved host function
+//! ([`SESSION_NEXT_FUNCTION`]) that hands it one piece of code at a time and
+//! takes back its result; its output goes to the same bounded sinks as a
+//! stateless run's, emptied before each run. A run that times out, traps, is
+//! cancelled or hits the memory cap ends the session: the guest is stopped at
+//! once and its instance dropped with its memory.
+
+mod link;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::error::SessionEnd;
+use crate::instance::RunSpec;
+use crate::instance::control::{RunControl, StopReason};
+use crate::instance::memory::MemoryBudget;
+use crate::instance::stdio::Capture;
+use crate::{Error, Limits, Output, RunResult};
+use link::{Done, Mode, Request};
+pub(crate) use link::{Link, LinkFunctions};
+
+/// The host function a session's guest calls for its next piece of code
+/// (see [`crate::Language::session_program`]).
+pub const SESSION_NEXT_FUNCTION: &str = "goru_session_next";
+
+/// A live interpreter: variables, functions and imports persist from one
+/// [`Session::run`] to the next. Made by [`crate::Executor::session`].
+///
+/// Cheap to clone; clones share the interpreter. One run at a time: a run
+/// started while another is going fails with [`Error::SessionBusy`]. After
+/// [`Session::close`] (or once every clone is dropped) the interpreter exits;
+/// runs then fail with [`Error::SessionClosed`]. A run that times out, traps,
+/// is cancelled or hits the memory cap ends the session at once; later runs
+/// fail with [`Error::SessionEnded`]. A guest exception does not end it.
+///
+/// ```no_run
+/// # async fn demo(python: &dyn goru_core::Language) -> Result<(), goru_core::Error> {
+/// use goru_core::{Executor, RunOptions};
+///
+/// let executor = Executor::builder().build()?;
+/// let session = executor.session(python, RunOptions::new()).await?;
+/// session.run("x = 41").await?;
+/// assert_eq!(session.run("print(x + 1)").await?.stdout_lossy(), "42\n");
+/// session.close();
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    language: String,
+    requests: Mutex<Option<mpsc::UnboundedSender<Request>>>,
+    turn: tokio::sync::Mutex<()>,
+    control: Arc<RunControl>,
+    stdout: Capture,
+    stderr: Capture,
+    budget: Arc<MemoryBudget>,
+    calls_left: Arc<AtomicUsize>,
+    limits: Limits,
+    ending: Arc<Ending>,
+    handle: tokio::runtime::Handle,
+}
+
+/// How the guest thread ended, once it has.
+#[derive(Debug)]
+struct Ending {
+    state: Mutex<EndState>,
+    ended: watch::Sender<bool>,
+}
+
+#[derive(Debug, Default)]
+struct EndState {
+    reason: Option<SessionEnd>,
+    /// The error that ended it, with the output of the run it ended, for
+    /// whichever run is there to report it.
+    error: Option<Error>,
+}
+
+impl Ending {
+    fn record(&self, outcome: Result<RunResult, Error>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        match outcome {
+            Ok(result) => {
+                state.reason.get_or_insert(SessionEnd::Exited(result.exit_code));
+            }
+            Err(error) => {
+                state.reason.get_or_insert_with(|| SessionEnd::from_error(&error));
+                state.error = Some(error);
+            }
+        }
+        drop(state);
+        self.ended.send_replace(true);
+    }
+
+    fn reason(&self) -> Option<SessionEnd> {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .reason
+            .clone()
+    }
+}
+
+/// What [`start`] needs besides the guest itself.
+pub(crate) struct Start {
+    pub(crate) language: String,
+    pub(crate) spec: RunSpec,
+    pub(crate) control: Arc<RunControl>,
+    pub(crate) requests: mpsc::UnboundedSender<Request>,
+    pub(crate) ready: oneshot::Receiver<()>,
+    pub(crate) handle: tokio::runtime::Handle,
+}
+
+/// Runs a session's instance to its end, on a blocking thread.
+pub(crate) trait Guest:
+    FnOnce(RunSpec, &Arc<RunControl>) -> Result<RunResult, Error> + Send + 'static
+{
+}
+
+impl<G> Guest for G where G: FnOnce(RunSpec, &Arc<RunControl>) -> Result<RunResult, Error> + Send + 'static {}
+
+/// Starts the guest and waits until it asks for its first piece of code.
+pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session, Error> {
+    let Start {
+        language,
+        spec,
+        control,
+        requests,
+        ready,
+        handle,
+    } = start;
+    let (ended_tx, mut ended_rx) = watch::channel(false);
+    let ending = Arc::new(Ending {
+        state: Mutex::new(EndState::default()),
+        ended: ended_tx,
+    });
+    let inner = Arc::new(Inner {
+        language,
+        requests: Mutex::new(Some(requests)),
+        turn: tokio::sync::Mutex::new(()),
+        stdout: spec.stdout.clone(),
+        stderr: spec.stderr.clone(),
+        budget: spec.budget.clone(),
+        calls_left: spec.calls_left.clone(),
+        limits: spec.limits,
+        control: control.clone(),
+        ending: ending.clone(),
+        handle: handle.clone(),
+    });
+    handle.spawn_blocking(move || {
+        let outcome = run_guest(spec, &control);
+        control.finish();
+        ending.record(outcome);
+    });
+    let session = Session { inner };
+    let control = &session.inner.control;
+    let deadline = tokio::time::Instant::from_std(control.deadline());
+    let stop_if_dropped = StopOnDrop(Some(control.clone()));
+    tokio::select! {
+        up = ready => if up.is_ok() {
+            control.disarm();
+            stop_if_dropped.defuse();
+            return Ok(session);
+        },
+        _ = ended_rx.wait_for(|ended| *ended) => {}
+        () = tokio::time::sleep_until(deadline) => control.stop(StopReason::Timeout),
+        () = control.stop_requested() => {}
+    }
+    stop_if_dropped.defuse();
+    Err(session.wait_for_end().await)
+}
+
+impl Session {
+    /// The name of the session's language.
+    pub fn language(&self) -> &str {
+        &self.inner.language
+    }
+
+    /// Runs `code` in the session's interpreter, as a script: the value of a
+    /// final expression is not printed. The result's output is this run's
+    /// only. Dropping the future stops the guest and ends the session.
+    pub async fn run(&self, code: &str) -> Result<RunResult, Error> {
+        self.run_mode(code, Mode::Exec).await
+    }
+
+    /// Like [`Session::run`], as REPL input: the value of a final expression
+    /// is printed (Python sets `_` to it, as its REPL does).
+    pub async fn run_repl(&self, code: &str) -> Result<RunResult, Error> {
+        self.run_mode(code, Mode::Repl).await
+    }
+
+    /// Whether `code` is a complete statement, or needs more lines (an open
+    /// block or bracket), as a REPL asks before running it. Code with a
+    /// syntax error counts as complete: running it reports the error.
+    pub async fn check_complete(&self, code: &str) -> Result<bool, Error> {
+        let (done, _) = self.request(code, Mode::Check).await?;
+        Ok(done.complete.unwrap_or(true))
+    }
+
+    /// [`Session::run`], blocking the calling thread.
+    pub fn run_blocking(&self, code: &str) -> Result<RunResult, Error> {
+        let (session, code) = (self.clone(), code.to_owned());
+        block_on(&self.inner.handle, async move { session.run(&code).await })
+    }
+
+    /// [`Session::run_repl`], blocking the calling thread.
+    pub fn run_repl_blocking(&self, code: &str) -> Result<RunResult, Error> {
+        let (session, code) = (self.clone(), code.to_owned());
+        block_on(&self.inner.handle, async move { session.run_repl(&code).await })
+    }
+
+    /// [`Session::check_complete`], blocking the calling thread.
+    pub fn check_complete_blocking(&self, code: &str) -> Result<bool, Error> {
+        let (session, code) = (self.clone(), code.to_owned());
+        block_on(
+            &self.inner.handle,
+            async move { session.check_complete(&code).await },
+        )
+    }
+
+    /// Closes the session for every clone: the interpreter exits and its
+    /// memory is freed; a run in progress is cancelled.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// Whether the session can still run code.
+    pub fn is_open(&self) -> bool {
+        self.inner.open().is_ok()
+    }
+
+    async fn run_mode(&self, code: &str, mode: Mode) -> Result<RunResult, Error> {
+        let started = Instant::now();
+        let (done, output) = self.request(code, mode).await?;
+        Ok(RunResult {
+            output,
+            exit_code: done.exit_code,
+            exception: done.exception,
+            duration: started.elapsed(),
+        })
+    }
+
+    async fn request(&self, code: &str, mode: Mode) -> Result<(Done, Output), Error> {
+        let inner = &self.inner;
+        let _turn = inner.turn.try_lock().map_err(|_| Error::SessionBusy)?;
+        let sender = inner.open()?;
+        // Whatever was printed between runs (late timers) is not this run's.
+        let _ = (inner.stdout.take(), inner.stderr.take());
+        inner.calls_left.store(inner.limits.host_calls, Ordering::Release);
+        let (reply, done) = oneshot::channel();
+        inner.control.arm(inner.limits.timeout);
+        let stop_if_dropped = StopOnDrop(Some(inner.control.clone()));
+        let request = Request {
+            code: code.to_owned(),
+            mode,
+            reply,
+        };
+        if sender.send(request).is_ok() {
+            let deadline = tokio::time::Instant::from_std(inner.control.deadline());
+            tokio::select! {
+                done = done => if let Ok(done) = done {
+                    inner.control.disarm();
+                    stop_if_dropped.defuse();
+                    if inner.budget.was_hit() {
+                        // Wasm memory never shrinks: an interpreter that reached
+                        // the cap stays there. Report this run, end the session.
+                        inner.end(SessionEnd::MemoryLimit);
+                    }
+                    return Ok((done, inner.output()));
+                },
+                () = tokio::time::sleep_until(deadline) => inner.control.stop(StopReason::Timeout),
+                () = inner.control.stop_requested() => {}
+            }
+        }
+        stop_if_dropped.defuse();
+        Err(self.wait_for_end().await)
+    }
+
+    /// Waits for the guest thread to be gone; the error of the run that
+    /// ended it, or why it ended.
+    async fn wait_for_end(&self) -> Error {
+        let mut ended = self.inner.ending.ended.subscribe();
+        let _ = ended.wait_for(|ended| *ended).await;
+        let mut state = self
+            .inner
+            .ending
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let reason = state
+            .reason
+            .clone()
+            .unwrap_or(SessionEnd::Failed("the guest stopped".into()));
+        match state.error.take() {
+            Some(error) => error,
+            None => Error::SessionEnded { reason },
+        }
+    }
+}
+
+impl Inner {
+    /// The request sender, if the session still runs code.
+    fn open(&self) -> Result<mpsc::UnboundedSender<Request>, Error> {
+        let sender = self
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(reason) = self.ending.reason() {
+            return Err(Error::SessionEnded { reason });
+        }
+        sender.ok_or(Error::SessionClosed)
+    }
+
+    fn output(&self) -> Output {
+        let (stdout, stdout_truncated) = self.stdout.take();
+        let (stderr, stderr_truncated) = self.stderr.take();
+        Output {
+            stdout,
+            stderr,
+            stdout_truncated,
+            stderr_truncated,
+        }
+    }
+
+    /// Ends the session for `reason`: the guest is told to exit.
+    fn end(&self, reason: SessionEnd) {
+        self.ending
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .reason
+            .get_or_insert(reason);
+        self.requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+
+    fn close(&self) {
+        // Dropping the sender lets the waiting guest exit on its own; a guest
+        // busy with a run is stopped instead.
+        let closed = self
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if closed.is_some() && self.turn.try_lock().is_err() {
+            self.control.stop(StopReason::Cancelled);
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Stops the guest unless defused: a run whose future is dropped midway.
+struct StopOnDrop(Option<Arc<RunControl>>);
+
+impl StopOnDrop {
+    fn defuse(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if let Some(control) = self.0.take() {
+            control.stop(StopReason::Cancelled);
+        }
+    }
+}
+
+/// Runs `future` on `handle` and waits for it on this thread. Works from
+/// plain threads and from inside async code alike (it never calls a
+/// runtime's `block_on`).
+pub(crate) fn block_on<T, F>(handle: &tokio::runtime::Handle, future: F) -> Result<T, Error>
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    handle.spawn(async move {
+        let _ = tx.send(future.await);
+    });
+    rx.recv()
+        .unwrap_or_else(|_| Err(Error::Setup("the runtime dropped the task".into())))
+}
