@@ -31,14 +31,29 @@ fn peak_rss_bytes() -> u64 {
     line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
 }
 
+/// Current resident set size of this process, from /proc.
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+}
+
 fn assert_stops_burning_cpu(language: &dyn Language, code: &str) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let exec = executor();
     exec.prepare(language).unwrap();
-    let err = exec
-        .run_blocking(language, code, RunOptions::new().timeout(Duration::from_secs(1)))
-        .unwrap_err();
+    let options = || RunOptions::new().timeout(Duration::from_secs(1));
+    let err = exec.run_blocking(language, code, options()).unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_idle_after();
+    // The same inside a session, which then ends.
+    let session = exec.session_blocking(language, options()).unwrap();
+    let err = session.run_blocking(code).unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_idle_after();
+}
+
+fn assert_idle_after() {
     let before = process_cpu();
     std::thread::sleep(Duration::from_secs(1));
     let burnt = process_cpu() - before;
@@ -57,6 +72,23 @@ fn a_timed_out_python_loop_stops_using_cpu() {
 #[test]
 fn a_timed_out_js_loop_stops_using_cpu() {
     assert_stops_burning_cpu(&JavaScript, "for (;;) {}");
+}
+
+#[test]
+fn an_ended_session_gives_its_memory_back() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let exec = executor();
+    let session = exec
+        .session_blocking(&Python, RunOptions::new().timeout(Duration::from_secs(2)))
+        .unwrap();
+    session
+        .run_blocking("b = bytearray(150 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1")
+        .unwrap();
+    let holding = rss_bytes();
+    let err = session.run_blocking("while True: pass").unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    let released = holding.saturating_sub(rss_bytes());
+    assert!(released > 100 << 20, "only {} MiB released", released >> 20);
 }
 
 #[test]
