@@ -17,6 +17,7 @@ Examples:
   echo 'console.log(1 + 1)' | goru -l js
   goru --stdin-file input.txt solution.py
   goru --kv --allow-host api.example.com --mount /data:./input:ro job.py
+  goru repl -l js
 
 The code runs in a WebAssembly sandbox: it sees no host files, no network,
 no host environment variables and not the host's stdin (use --stdin-file),
@@ -43,7 +44,7 @@ Environment:
     name = "goru",
     version,
     after_help = AFTER_HELP,
-    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]",
+    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]\n       goru repl [OPTIONS]",
     disable_help_subcommand = true
 )]
 pub struct Cli {
@@ -70,6 +71,11 @@ pub enum Command {
         #[arg(value_name = "FILE", conflicts_with = "code")]
         file: Option<PathBuf>,
     },
+    /// An interactive session: state persists from one input to the next.
+    /// Multi-line input continues while a statement is open; the value of an
+    /// expression is printed (and is `_` in Python). Takes the same limits
+    /// and capability flags as `run` (--timeout applies to each input).
+    Repl,
 }
 
 /// How to run: the code's source and language, limits, cache. These options

@@ -5,6 +5,7 @@
 
 mod cli;
 mod grant;
+mod repl;
 mod run;
 mod units;
 
@@ -55,14 +56,18 @@ fn main() -> ExitCode {
         }
         Err(error) => return report(Failure::Usage(clap_message(&error))),
     };
-    let file = match (cli.command, cli.file) {
+    let outcome = match (cli.command, cli.file) {
         (Some(Command::Run { file: Some(_) }), Some(_)) => {
             return report(Failure::Usage("give one FILE to run (see goru --help)".into()));
         }
-        (Some(Command::Run { file }), top) => file.or(top),
-        (None, top) => top,
+        (Some(Command::Run { file }), top) => run::run(file.or(top).as_deref(), &cli.run),
+        (Some(Command::Repl), Some(_)) => {
+            return report(Failure::Usage("goru repl takes no FILE (see goru --help)".into()));
+        }
+        (Some(Command::Repl), None) => repl::repl(&cli.run),
+        (None, top) => run::run(top.as_deref(), &cli.run),
     };
-    match run::run(file.as_deref(), &cli.run) {
+    match outcome {
         Ok(status) => ExitCode::from(status),
         Err(failure) => report(failure),
     }

@@ -26,27 +26,8 @@ pub fn run(file: Option<&Path>, args: &RunArgs) -> Result<u8, Failure> {
     };
     let language = pick_language(args.lang, &source)?;
     let code = read_code(&source)?;
-    let stdin = match &args.stdin_file {
-        Some(path) => std::fs::read(path)
-            .with_context(|| format!("cannot read --stdin-file {}", path.display()))
-            .map_err(Failure::Other)?,
-        None => Vec::new(),
-    };
-
-    let mut builder = Executor::builder();
-    if args.no_cache {
-        builder = builder.disk_cache(false);
-    } else if let Some(dir) = args.cache_dir() {
-        builder = builder.cache_dir(dir);
-    }
-    let executor = builder.build().map_err(|e| Failure::Other(e.into()))?;
-    let options = RunOptions::new()
-        .timeout(args.timeout)
-        .memory_bytes(args.memory)
-        .output_bytes(args.output_limit)
-        .host_calls(args.grant.max_host_calls)
-        .host_functions(args.grant.open().map_err(|e| Failure::Usage(e.to_string()))?)
-        .stdin(stdin);
+    let options = options(args)?;
+    let executor = executor(args)?;
 
     tracing::debug!(language = language.name(), bytes = code.len(), "running");
     match executor.run_blocking(language, &code, options) {
@@ -62,6 +43,35 @@ pub fn run(file: Option<&Path>, args: &RunArgs) -> Result<u8, Failure> {
             Err(stopped(error))
         }
     }
+}
+
+/// The executor the cache flags describe.
+pub fn executor(args: &RunArgs) -> Result<Executor, Failure> {
+    let mut builder = Executor::builder();
+    if args.no_cache {
+        builder = builder.disk_cache(false);
+    } else if let Some(dir) = args.cache_dir() {
+        builder = builder.cache_dir(dir);
+    }
+    builder.build().map_err(|e| Failure::Other(e.into()))
+}
+
+/// The limits, capabilities and stdin the flags describe (a fresh grant:
+/// an empty key-value store).
+pub fn options(args: &RunArgs) -> Result<RunOptions, Failure> {
+    let stdin = match &args.stdin_file {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read --stdin-file {}", path.display()))
+            .map_err(Failure::Other)?,
+        None => Vec::new(),
+    };
+    Ok(RunOptions::new()
+        .timeout(args.timeout)
+        .memory_bytes(args.memory)
+        .output_bytes(args.output_limit)
+        .host_calls(args.grant.max_host_calls)
+        .host_functions(args.grant.open().map_err(|e| Failure::Usage(e.to_string()))?)
+        .stdin(stdin))
 }
 
 /// `--lang` if given, else FILE's extension, else python.
@@ -117,7 +127,7 @@ fn read_code(source: &Source<'_>) -> Result<String, Failure> {
 }
 
 /// Writes the guest's bytes untouched, then a note for each truncated stream.
-fn write_output(output: &Output, limit: usize) {
+pub fn write_output(output: &Output, limit: usize) {
     // A closed pipe (`goru ... | head`) is not an error worth reporting.
     let _ = write_all_flush(&mut std::io::stdout().lock(), &output.stdout);
     let mut stderr = std::io::stderr().lock();
@@ -148,7 +158,7 @@ fn guest_status(exit_code: i32, raised: bool) -> u8 {
 }
 
 /// How a run the host stopped, or that never started, is reported.
-fn stopped(error: goru::Error) -> Failure {
+pub fn stopped(error: goru::Error) -> Failure {
     let status = match &error {
         goru::Error::Timeout { .. } => exit::TIMEOUT,
         goru::Error::MemoryLimit { .. } => exit::MEMORY,

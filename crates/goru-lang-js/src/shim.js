@@ -86,10 +86,11 @@
     }
   }
 
+  // Each chunk is a global script, so its `let` and `const` persist too.
   function runChunk(source, repl) {
     const done = { exit_code: 0, exception: null };
     try {
-      const value = (0, eval)(source);
+      const value = std.evalScript(source);
       if (repl) show(value);
     } catch (err) {
       done.exit_code = 1;

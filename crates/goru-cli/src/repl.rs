@@ -1,0 +1,185 @@
+//! `goru repl`: an interactive session (line editing and history by
+//! rustyline), in Python or JavaScript, with the same flags as `goru run`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use goru::{Error, Language, Session};
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+
+use crate::Failure;
+use crate::cli::RunArgs;
+use crate::run::{executor, options, stopped, write_output};
+
+/// Where input lines come from: an editor on a terminal, plain lines
+/// otherwise (piped input: no prompts, no history).
+enum Input {
+    Editor {
+        editor: Box<DefaultEditor>,
+        history: Option<PathBuf>,
+    },
+    Lines(std::io::StdinLock<'static>),
+}
+
+/// What reading one line gave.
+enum Line {
+    Text(String),
+    /// Ctrl-C: drop the pending input.
+    Interrupted,
+    /// Ctrl-D or the end of the piped input.
+    End,
+}
+
+impl Input {
+    fn open(language: &dyn Language) -> Self {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal()
+            && let Ok(mut editor) = DefaultEditor::new()
+        {
+            let history = history_file(language);
+            if let Some(path) = &history {
+                let _ = editor.load_history(path);
+            }
+            return Input::Editor {
+                editor: Box::new(editor),
+                history,
+            };
+        }
+        Input::Lines(stdin.lock())
+    }
+
+    fn read(&mut self, prompt: &str) -> Result<Line, Failure> {
+        match self {
+            Input::Editor { editor, .. } => match editor.readline(prompt) {
+                Ok(line) => Ok(Line::Text(line)),
+                Err(ReadlineError::Interrupted) => Ok(Line::Interrupted),
+                Err(ReadlineError::Eof) => Ok(Line::End),
+                Err(e) => Err(Failure::Other(anyhow::anyhow!("reading input: {e}"))),
+            },
+            Input::Lines(lines) => {
+                let mut line = String::new();
+                match lines.read_line(&mut line) {
+                    Ok(0) => Ok(Line::End),
+                    Ok(_) => Ok(Line::Text(line.trim_end_matches(['\n', '\r']).to_owned())),
+                    Err(e) => Err(Failure::Other(anyhow::anyhow!("reading input: {e}"))),
+                }
+            }
+        }
+    }
+
+    fn remember(&mut self, entry: &str) {
+        if let Input::Editor { editor, history } = self {
+            let _ = editor.add_history_entry(entry);
+            if let Some(path) = history {
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                let _ = editor.save_history(path);
+            }
+        }
+    }
+
+    fn interactive(&self) -> bool {
+        matches!(self, Input::Editor { .. })
+    }
+}
+
+/// `~/.local/share/goru/history-python` and the like; none if there is no
+/// data directory.
+fn history_file(language: &dyn Language) -> Option<PathBuf> {
+    Some(
+        dirs::data_dir()?
+            .join("goru")
+            .join(format!("history-{}", language.name())),
+    )
+}
+
+fn prompts(language: &dyn Language) -> (&'static str, &'static str) {
+    match language.name() {
+        "python" => (">>> ", "... "),
+        _ => ("> ", "... "),
+    }
+}
+
+/// Runs the REPL until Ctrl-D or the end of the input; the exit status.
+pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
+    let language = match args.lang {
+        Some(language) => language,
+        None => goru::language_by_name("python")
+            .ok_or_else(|| Failure::Usage("no default language in this build: pass --lang".into()))?,
+    };
+    let executor = executor(args)?;
+    let start = || -> Result<Session, Failure> {
+        executor
+            .session_blocking(language, options(args)?)
+            .map_err(stopped)
+    };
+    let mut session = start()?;
+    let mut input = Input::open(language);
+    if input.interactive() {
+        eprintln!(
+            "goru {} repl: {} in a WebAssembly sandbox. Ctrl-D exits, Ctrl-C drops the current input.",
+            env!("CARGO_PKG_VERSION"),
+            language.name(),
+        );
+    }
+    let (first, more) = prompts(language);
+    let mut pending = String::new();
+    loop {
+        let prompt = if pending.is_empty() { first } else { more };
+        let line = match input.read(prompt)? {
+            Line::Text(line) => line,
+            Line::Interrupted => {
+                pending.clear();
+                eprintln!("KeyboardInterrupt");
+                continue;
+            }
+            Line::End => break,
+        };
+        if pending.is_empty() && line.trim().is_empty() {
+            continue;
+        }
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(&line);
+        match session.check_complete_blocking(&pending) {
+            Ok(false) => continue,
+            Ok(true) => {}
+            Err(error) => {
+                session = restart(error, &start)?;
+                pending.clear();
+                continue;
+            }
+        }
+        let chunk = std::mem::take(&mut pending);
+        input.remember(&chunk);
+        match session.run_repl_blocking(&chunk) {
+            Ok(result) => write_output(&result.output, args.output_limit),
+            Err(error) => {
+                if let Some(output) = error.output() {
+                    write_output(output, args.output_limit);
+                }
+                session = restart(error, &start)?;
+            }
+        }
+    }
+    session.close();
+    if input.interactive() {
+        eprintln!();
+    }
+    Ok(0)
+}
+
+/// Reports why the session ended and starts a fresh one (its state is lost).
+fn restart(error: Error, start: &dyn Fn() -> Result<Session, Failure>) -> Result<Session, Failure> {
+    let message = match stopped(error) {
+        Failure::Status(_, message) => message,
+        Failure::Usage(message) => message,
+        Failure::Other(error) => error.to_string(),
+    };
+    eprintln!("goru: {message}; the session was restarted and its state is lost");
+    let _ = std::io::stderr().flush();
+    start()
+}
