@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::Once;
 
 mod capabilities;
+mod repl;
 
 /// What one `goru` invocation did.
 #[derive(Debug)]

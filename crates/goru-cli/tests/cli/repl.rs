@@ -1,0 +1,162 @@
+//! `goru repl`, driven with piped input and through a pseudo-terminal.
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::{cache_dir, goru_piped, warm_cache};
+
+#[test]
+fn piped_python_keeps_state_and_prints_values() {
+    let input = "x = 5\nx * 2\ndef f(n):\n    return n + 1\n\nf(x)\n_ + 100\n\
+                 import sys; print('to stderr', file=sys.stderr)\n1/0\nprint('after', x)\n";
+    let out = goru_piped(&["repl"], input.as_bytes());
+    assert_eq!(out.status, Some(0), "{out:?}");
+    assert_eq!(out.stdout(), "10\n6\n106\nafter 5\n");
+    assert!(out.stderr.contains("to stderr\n"), "{out:?}");
+    assert!(
+        out.stderr.contains("ZeroDivisionError: division by zero"),
+        "{out:?}"
+    );
+    assert!(
+        !out.stderr.contains(">>>"),
+        "no prompts without a terminal: {out:?}"
+    );
+}
+
+#[test]
+fn piped_javascript_keeps_let_and_const() {
+    let input = "let a = [1,\n2]\na.map(x => x * 3)\nconst s = 'str'\ns\nfunction g() {\nreturn 7;\n}\ng()\nnull.x\n'ok'\n";
+    let out = goru_piped(&["repl", "-l", "js"], input.as_bytes());
+    assert_eq!(out.status, Some(0), "{out:?}");
+    assert_eq!(out.stdout(), "[3,6]\n\"str\"\n7\n\"ok\"\n");
+    assert!(out.stderr.contains("TypeError"), "{out:?}");
+}
+
+#[test]
+fn repl_takes_the_capability_and_limit_flags() {
+    let out = goru_piped(&["repl", "--kv"], b"kv.set('n', 1)\nkv.get('n') + 1\n");
+    assert_eq!((out.status, out.stdout()), (Some(0), "2\n".into()), "{out:?}");
+
+    // As in CPython's REPL, a compound statement ends with a blank line.
+    let input = "x = 1\nwhile True: pass\n\nprint('x' in dir())\n";
+    let out = goru_piped(&["repl", "--timeout", "500ms"], input.as_bytes());
+    assert_eq!(out.status, Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout(),
+        "False\n",
+        "a fresh session after the timeout: {out:?}"
+    );
+    assert_eq!(
+        out.goru_lines(),
+        ["goru: timed out after 500ms; the session was restarted and its state is lost"],
+        "{out:?}"
+    );
+}
+
+#[test]
+fn repl_refuses_a_file() {
+    let out = goru_piped(&["repl", "x.py"], b"");
+    assert_eq!(out.status, Some(2), "{out:?}");
+}
+
+/// A `goru repl` on a pseudo-terminal (made by util-linux `script`), read as
+/// it writes.
+struct Terminal {
+    child: Child,
+    output: mpsc::Receiver<Vec<u8>>,
+    seen: String,
+}
+
+impl Terminal {
+    fn start(args: &str) -> Option<Self> {
+        warm_cache();
+        let bin = env!("CARGO_BIN_EXE_goru");
+        let mut child = Command::new("script")
+            .args(["-qec", &format!("{bin} repl {args}"), "/dev/null"])
+            .env("GORU_CACHE_DIR", cache_dir())
+            .env("HOME", std::env::temp_dir()) // history goes to a scratch place
+            .env("XDG_DATA_HOME", std::env::temp_dir().join("goru-repl-test-data"))
+            .env("TERM", "xterm")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let mut stdout = child.stdout.take()?;
+        let (tx, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Some(Self {
+            child,
+            output,
+            seen: String::new(),
+        })
+    }
+
+    /// Waits until the output since the last match contains `text`.
+    fn expect(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(at) = self.seen.find(text) {
+                self.seen.drain(..at + text.len());
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(_) => panic!("no {text:?} in the terminal; it shows {:?}", self.seen),
+            }
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        stdin.write_all(keys.as_bytes()).expect("typing");
+        stdin.flush().expect("typing");
+    }
+}
+
+#[test]
+fn on_a_terminal_prompts_editing_history_and_control_keys_work() {
+    let Some(mut term) = Terminal::start("") else {
+        eprintln!("skipped: util-linux `script` is not available");
+        return;
+    };
+    term.expect(">>> ");
+    term.send("x = 6\r");
+    term.expect(">>> ");
+    term.send("x * 7\r");
+    term.expect("42");
+    term.expect(">>> ");
+    // An open block asks for more; Ctrl-C drops it.
+    term.send("if True:\r");
+    term.expect("... ");
+    term.send("\x03");
+    term.expect("KeyboardInterrupt");
+    term.expect(">>> ");
+    term.send("def f():\r");
+    term.expect("... ");
+    term.send("    return x + 1\r");
+    term.expect("... ");
+    term.send("\r");
+    term.expect(">>> ");
+    term.send("f() * 10\r");
+    term.expect("70");
+    term.expect(">>> ");
+    // Up-arrow recalls the last input; editing keys work on it.
+    term.send("\x1b[A\x08\x082\r");
+    term.expect("14");
+    term.expect(">>> ");
+    // Ctrl-D ends the REPL.
+    term.send("\x04");
+    let status = term.child.wait().expect("waiting for goru");
+    assert!(status.success(), "{status:?}");
+}
