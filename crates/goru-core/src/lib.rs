@@ -38,4 +38,4 @@ pub use language::{Language, Program};
 pub use limits::Limits;
 pub use options::RunOptions;
 pub use result::{GuestException, Output, RunResult};
-pub use session::{SESSION_NEXT_FUNCTION, Session};
+pub use session::{SESSION_NEXT_FUNCTION, Session, SessionOptions};

@@ -25,6 +25,10 @@ use crate::{Error, Limits, Output, RunResult};
 use link::{Done, Mode, Request};
 pub(crate) use link::{Link, LinkFunctions};
 
+/// Options of a session: the same as a run's, see [`crate::Executor::session`]
+/// for how each applies to a session.
+pub type SessionOptions = crate::RunOptions;
+
 /// The host function a session's guest calls for its next piece of code
 /// (see [`crate::Language::session_program`]).
 pub const SESSION_NEXT_FUNCTION: &str = "goru_session_next";
