@@ -40,9 +40,12 @@ pub fn stdout(language: &dyn Language, code: &str) -> String {
 
 /// Runs code that must succeed, with these options, and returns its stdout.
 pub fn run_ok(language: &dyn Language, code: &str, options: RunOptions) -> String {
-    let result = executor()
-        .run_blocking(language, code, options)
-        .unwrap_or_else(|e| panic!("{code:?} failed: {e}"));
+    succeeded(code, executor().run_blocking(language, code, options))
+}
+
+/// The stdout of `code`'s run, which must have succeeded.
+pub fn succeeded(code: &str, result: Result<RunResult, Error>) -> String {
+    let result = result.unwrap_or_else(|e| panic!("{code:?} failed: {e}"));
     assert!(
         result.success(),
         "{code:?} exited {}: {}",

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use goru::{Error, JavaScript, Language, Python, RunOptions, Session, SessionEnd};
 
-use crate::common::{executor, opts};
+use crate::common::{executor, opts, succeeded};
 
 fn session(language: &dyn Language) -> Session {
     executor()
@@ -14,16 +14,7 @@ fn session(language: &dyn Language) -> Session {
 }
 
 fn out(session: &Session, code: &str) -> String {
-    let result = session
-        .run_blocking(code)
-        .unwrap_or_else(|e| panic!("{code:?} failed: {e}"));
-    assert!(
-        result.success(),
-        "{code:?} exited {}: {}",
-        result.exit_code,
-        result.stderr_lossy()
-    );
-    result.stdout_lossy().into_owned()
+    succeeded(code, session.run_blocking(code))
 }
 
 #[test]
