@@ -254,3 +254,30 @@ fn sys_exit_ends_the_run_but_not_the_session() {
     assert_eq!((result.exit_code, result.stdout_lossy().as_ref()), (3, "bye\n"));
     assert_eq!(out(&s, "print('on')"), "on\n");
 }
+
+#[test]
+fn a_trap_ends_the_session() {
+    let s = session(&JavaScript);
+    out(&s, "var kept = 1");
+    match s.run_blocking("function f() { return f() + 1; } f()") {
+        // QuickJS-NG's own stack check may catch it first: then it is an
+        // exception and the session goes on.
+        Ok(result) => {
+            assert!(result.exception.is_some(), "{result:?}");
+            assert_eq!(out(&s, "console.log(kept)"), "1\n");
+        }
+        Err(Error::Trap { .. }) => {
+            let later = s.run_blocking("kept").expect_err("the session is over");
+            assert!(
+                matches!(
+                    later,
+                    Error::SessionEnded {
+                        reason: SessionEnd::Trap(_)
+                    }
+                ),
+                "{later}"
+            );
+        }
+        Err(other) => panic!("unexpected {other}"),
+    }
+}
