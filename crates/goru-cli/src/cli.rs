@@ -18,6 +18,7 @@ Examples:
   goru --stdin-file input.txt solution.py
   goru --kv --allow-host api.example.com --mount /data:./input:ro job.py
   goru repl -l js
+  goru serve --listen 127.0.0.1:8080 --kv
 
 The code runs in a WebAssembly sandbox: it sees no host files, no network,
 no host environment variables and not the host's stdin (use --stdin-file),
@@ -44,7 +45,7 @@ Environment:
     name = "goru",
     version,
     after_help = AFTER_HELP,
-    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]\n       goru repl [OPTIONS]",
+    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]\n       goru repl [OPTIONS]\n       goru serve [OPTIONS]",
     disable_help_subcommand = true
 )]
 pub struct Cli {
@@ -76,6 +77,11 @@ pub enum Command {
     /// expression is printed (and is `_` in Python). Takes the same limits
     /// and capability flags as `run` (--timeout applies to each input).
     Repl,
+    /// The HTTP service: run code over HTTP/JSON, statelessly or in
+    /// sessions (see docs/server.md). The limit and capability flags apply
+    /// to every run and every session; --timeout is the most a request may
+    /// ask for.
+    Serve(crate::serve::ServeArgs),
 }
 
 /// How to run: the code's source and language, limits, cache. These options

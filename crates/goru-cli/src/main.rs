@@ -7,6 +7,7 @@ mod cli;
 mod grant;
 mod repl;
 mod run;
+mod serve;
 mod units;
 
 use std::io::IsTerminal;
@@ -48,7 +49,6 @@ pub enum Failure {
 }
 
 fn main() -> ExitCode {
-    init_logging();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
@@ -56,6 +56,11 @@ fn main() -> ExitCode {
         }
         Err(error) => return report(Failure::Usage(clap_message(&error))),
     };
+    // A service logs its requests by default; the one-shot commands stay quiet.
+    init_logging(match cli.command {
+        Some(Command::Serve(_)) => serve::DEFAULT_LOG,
+        _ => "off",
+    });
     let outcome = match (cli.command, cli.file) {
         (Some(Command::Run { file: Some(_) }), Some(_)) => {
             return report(Failure::Usage("give one FILE to run (see goru --help)".into()));
@@ -65,6 +70,12 @@ fn main() -> ExitCode {
             return report(Failure::Usage("goru repl takes no FILE (see goru --help)".into()));
         }
         (Some(Command::Repl), None) => repl::repl(&cli.run),
+        (Some(Command::Serve(_)), Some(_)) => {
+            return report(Failure::Usage(
+                "goru serve takes no FILE (see goru --help)".into(),
+            ));
+        }
+        (Some(Command::Serve(serve)), None) => serve::serve(&serve, &cli.run),
         (None, top) => run::run(top.as_deref(), &cli.run),
     };
     match outcome {
@@ -73,10 +84,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// `RUST_LOG` turns on goru's own log, on stderr; it is off otherwise.
-fn init_logging() {
+/// `RUST_LOG` sets goru's own log, on stderr; without it the log is what
+/// the `default` directive says (off, but for `goru serve`).
+fn init_logging(default: &str) {
+    let default = default.parse().unwrap_or_else(|_| LevelFilter::OFF.into());
     let filter = EnvFilter::builder()
-        .with_default_directive(LevelFilter::OFF.into())
+        .with_default_directive(default)
         .from_env_lossy();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -1,0 +1,87 @@
+//! The flags of `goru serve`: where it listens, who may call it, and how much
+//! work it takes on at once. The limit and capability flags are `goru run`'s.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::units;
+
+/// How the service is exposed and bounded. Every default is written in
+/// docs/server.md.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Service")]
+pub struct ServeArgs {
+    /// Address and port to listen on. The default is loopback only; port 0
+    /// picks a free port (printed on start).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Require `Authorization: Bearer TOKEN` on every route but /health.
+    #[arg(long, value_name = "TOKEN", env = "GORU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Largest request body; a larger one is refused with 413.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = units::parse_size_usize)]
+    pub max_body: usize,
+
+    /// Most sessions open at once. Each holds a live interpreter, up to
+    /// --memory, until it is deleted or idles past --session-ttl.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_sessions: u32,
+
+    /// A session unused for this long is closed.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = units::parse_duration)]
+    pub session_ttl: Duration,
+
+    /// Most runs (and session start-ups) going at once [default: the number
+    /// of CPUs].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent: Option<u32>,
+
+    /// How long a request waits for a free run slot before it is refused
+    /// with 503 and Retry-After; 0 refuses at once.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_wait)]
+    pub queue_wait: Duration,
+
+    /// Most requests waiting for a run slot at once; more are refused with 503.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_queue: usize,
+
+    /// On SIGINT or SIGTERM, how long running work may go on before it is
+    /// cancelled.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = units::parse_duration)]
+    pub grace: Duration,
+}
+
+impl ServeArgs {
+    /// `--max-concurrent`, else the number of CPUs the process may use.
+    pub fn max_concurrent(&self) -> usize {
+        match self.max_concurrent {
+            Some(n) => n as usize,
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        }
+    }
+}
+
+/// A duration that may be zero (`0` alone: no waiting).
+fn parse_wait(text: &str) -> Result<Duration, String> {
+    if text.trim().trim_end_matches(|c: char| c.is_ascii_alphabetic()) == "0" {
+        return Ok(Duration::ZERO);
+    }
+    units::parse_duration(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_wait_is_allowed() {
+        assert_eq!(parse_wait("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_wait("0ms"), Ok(Duration::ZERO));
+        assert_eq!(parse_wait("200ms"), Ok(Duration::from_millis(200)));
+        assert!(parse_wait("soon").is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! The API's errors: one stable code per kind, its HTTP status, and the JSON
+//! answer `{"error": {"code", "message"}}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::api::{ErrorBody, ErrorDetail};
+use crate::units::format_size;
+
+/// What went wrong, as clients match on it. The strings are part of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Malformed JSON, a missing or unknown field, an unknown language, a
+    /// bad timeout.
+    BadRequest,
+    /// No token, or the wrong one.
+    Unauthorized,
+    /// No such route.
+    NotFound,
+    /// The route exists, not with this method.
+    MethodNotAllowed,
+    /// No such session: never made, deleted, or reaped after idling.
+    UnknownSession,
+    /// The session is running other code.
+    Busy,
+    /// The session's interpreter is gone (a run timed out, trapped, hit the
+    /// memory cap or exited); delete it and start another.
+    SessionEnded,
+    /// The body is over `--max-body`.
+    PayloadTooLarge,
+    /// `--max-sessions` are open.
+    TooManySessions,
+    /// Every run slot stayed taken for `--queue-wait`; retry later.
+    Saturated,
+    /// The server is shutting down.
+    ShuttingDown,
+    /// A failure of the server itself; details are in its log.
+    Internal,
+    /// In a run's answer: the run hit its timeout.
+    Timeout,
+    /// In a run's answer: the run hit the memory cap.
+    MemoryLimit,
+    /// In a run's answer: the guest trapped.
+    Trap,
+    /// In a run's answer: the run was cancelled (session deleted, shutdown).
+    Cancelled,
+}
+
+impl ErrorCode {
+    /// The code as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::UnknownSession => "unknown_session",
+            ErrorCode::Busy => "busy",
+            ErrorCode::SessionEnded => "session_ended",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::TooManySessions => "too_many_sessions",
+            ErrorCode::Saturated => "saturated",
+            ErrorCode::ShuttingDown => "shutting_down",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::MemoryLimit => "memory_limit",
+            ErrorCode::Trap => "trap",
+            ErrorCode::Cancelled => "cancelled",
+        }
+    }
+
+    /// The HTTP status of an answer that is this error. The four run
+    /// outcomes (`timeout`, ...) normally come inside a 200 run result; they
+    /// get 500 only when a session could not even start.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::NotFound | ErrorCode::UnknownSession => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Busy => StatusCode::CONFLICT,
+            ErrorCode::SessionEnded => StatusCode::GONE,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooManySessions => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Saturated | ErrorCode::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal
+            | ErrorCode::Timeout
+            | ErrorCode::MemoryLimit
+            | ErrorCode::Trap
+            | ErrorCode::Cancelled => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    /// Its code (and so its status).
+    pub code: ErrorCode,
+    /// For people.
+    pub message: String,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with this code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A malformed or unusable request.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+
+    /// A request over the body cap.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "the request body is over the limit of {}",
+                format_size(limit as u64)
+            ),
+        )
+    }
+
+    /// No session called `id`.
+    pub fn unknown_session() -> Self {
+        Self::new(
+            ErrorCode::UnknownSession,
+            "no such session (never created, deleted, or closed after idling)",
+        )
+    }
+
+    /// A failure of the server itself: the detail goes to the log, not to
+    /// the client (it may name host paths).
+    pub fn internal(detail: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(ErrorCode::Internal, "internal error; see the server log")
+    }
+
+    /// How a goru error that is not a run's outcome is answered: a session
+    /// that is busy or gone, or a failure to start.
+    pub fn from_goru(error: &goru::Error) -> Self {
+        match error {
+            goru::Error::SessionBusy => Self::new(ErrorCode::Busy, error.to_string()),
+            goru::Error::SessionClosed | goru::Error::SessionEnded { .. } => {
+                Self::new(ErrorCode::SessionEnded, error.to_string())
+            }
+            goru::Error::InvalidOption(message) => Self::bad_request(message.clone()),
+            goru::Error::Timeout { .. }
+            | goru::Error::MemoryLimit { .. }
+            | goru::Error::Trap { .. }
+            | goru::Error::Cancelled { .. } => match super::outcome::stop_code(error) {
+                Some(code) => Self::new(code, super::outcome::stop_message(error)),
+                None => Self::internal(error),
+            },
+            other => Self::internal(other),
+        }
+    }
+
+    /// Adds a `Retry-After` of `seconds`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        super::request_log::record_outcome(self.code.as_str());
+        let status = self.code.status();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.as_str(),
+                message: self.message,
+            },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.code == ErrorCode::Unauthorized {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,37 @@
+//! `POST /execute`: run code once, in a fresh interpreter with a fresh grant.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::State;
+
+use super::api::{ExecuteRequest, RunResponse};
+use super::body::JsonBody;
+use super::error::ApiError;
+use super::outcome::respond;
+use super::request_log::{record_language, record_outcome};
+use super::state::AppState;
+
+/// Runs the request's code and answers with its output, exit code and, if
+/// the host stopped it, why (still 200: the request itself went fine).
+pub async fn execute(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<ExecuteRequest>,
+) -> Result<Json<RunResponse>, ApiError> {
+    state.accepting()?;
+    let language = state.defaults.language(request.lang.as_deref())?;
+    record_language(language.name());
+    let timeout = state.defaults.timeout(request.timeout.as_ref())?;
+    let (cancel, _tracked) = state.runs.track();
+    let options = state
+        .defaults
+        .options(timeout, request.stdin)?
+        .cancel_handle(cancel);
+
+    let _slot = state.admission.admit().await?;
+    let started = Instant::now();
+    let outcome = state.executor.run(language, &request.code, options).await;
+    let (response, logged) = respond(outcome, started.elapsed())?;
+    record_outcome(logged);
+    Ok(Json(response))
+}

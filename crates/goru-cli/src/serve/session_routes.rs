@@ -1,0 +1,91 @@
+//! `POST /sessions`, `POST /sessions/{id}/exec`, `DELETE /sessions/{id}`:
+//! live interpreters whose globals persist from one exec to the next.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::api::{RunResponse, SessionCreated, SessionExecRequest, SessionRequest};
+use super::body::{JsonBody, OptionalJsonBody};
+use super::error::ApiError;
+use super::outcome::respond;
+use super::request_log::{record_language, record_outcome, record_session};
+use super::state::AppState;
+
+/// Starts a session with a grant of its own (one key-value store for its
+/// whole life); its id.
+pub async fn create(
+    State(state): State<AppState>,
+    OptionalJsonBody(request): OptionalJsonBody<SessionRequest>,
+) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
+    state.accepting()?;
+    let language = state.defaults.language(request.lang.as_deref())?;
+    record_language(language.name());
+    let timeout = state.defaults.timeout(request.timeout.as_ref())?;
+    let options = state.defaults.options(timeout, request.stdin)?;
+    let reservation = state.sessions.reserve()?;
+
+    // Starting an interpreter costs about what a run does: it takes a slot.
+    let slot = state.admission.admit().await?;
+    let session = state
+        .executor
+        .session(language, options)
+        .await
+        .map_err(|error| ApiError::from_goru(&error))?;
+    drop(slot);
+    let session_id = reservation.fill(session)?;
+    record_session(&session_id);
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionCreated {
+            session_id,
+            lang: language.name().to_owned(),
+        }),
+    ))
+}
+
+/// Runs code in session `id`. A run the host stops (timeout, memory cap,
+/// trap) is answered like a stateless one, and ends the session.
+pub async fn exec(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    JsonBody(request): JsonBody<SessionExecRequest>,
+) -> Result<Json<RunResponse>, ApiError> {
+    state.accepting()?;
+    let id = session_id(id)?;
+    let checkout = state.sessions.checkout(&id)?;
+    record_session(&id);
+    record_language(checkout.session.language());
+
+    let _slot = state.admission.admit().await?;
+    let started = Instant::now();
+    let outcome = if request.repl {
+        checkout.session.run_repl(&request.code).await
+    } else {
+        checkout.session.run(&request.code).await
+    };
+    let (response, logged) = respond(outcome, started.elapsed())?;
+    record_outcome(logged);
+    Ok(Json(response))
+}
+
+/// Closes session `id` (a run in progress is cancelled): 204, or 404.
+pub async fn delete(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let id = session_id(id)?;
+    if !state.sessions.delete(&id) {
+        return Err(ApiError::unknown_session());
+    }
+    record_session(&id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The `{id}` of the path; a path that does not decode names no session.
+fn session_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(id)| id).map_err(|_| ApiError::unknown_session())
+}
