@@ -10,6 +10,7 @@ use std::sync::Once;
 
 mod capabilities;
 mod repl;
+mod serve;
 
 /// What one `goru` invocation did.
 #[derive(Debug)]
