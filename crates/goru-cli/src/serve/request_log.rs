@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
+use super::auth::OPEN_PATH;
 use super::ids::{random_hex, short};
 
 /// The header that carries a request's id, both ways.
@@ -49,6 +50,9 @@ pub async fn log_request(mut request: Request, next: Next) -> Response {
     span.in_scope(|| {
         if response.status().is_server_error() {
             tracing::warn!(status, duration_ms, "request answered");
+        } else if route == OPEN_PATH {
+            // Probes come every few seconds; they would drown the real work.
+            tracing::debug!(status, duration_ms, "request answered");
         } else {
             tracing::info!(status, duration_ms, "request answered");
         }

@@ -48,7 +48,8 @@ pub async fn create(
 }
 
 /// Runs code in session `id`. A run the host stops (timeout, memory cap,
-/// trap) is answered like a stateless one, and ends the session.
+/// trap) is answered like a stateless one, and ends the session. The run
+/// finishes even if the client goes away (the session keeps its state).
 pub async fn exec(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
@@ -60,14 +61,22 @@ pub async fn exec(
     record_session(&id);
     record_language(checkout.session.language());
 
-    let _slot = state.admission.admit().await?;
-    let started = Instant::now();
-    let outcome = if request.repl {
-        checkout.session.run_repl(&request.code).await
-    } else {
-        checkout.session.run(&request.code).await
-    };
-    let (response, logged) = respond(outcome, started.elapsed())?;
+    let slot = state.admission.admit().await?;
+    // The run goes on in a task of its own: dropping a session run's future
+    // would end the session, and a client that goes away mid-exec should
+    // not cost the session its state.
+    let run = tokio::spawn(async move {
+        let _slot = slot;
+        let started = Instant::now();
+        let outcome = if request.repl {
+            checkout.session.run_repl(&request.code).await
+        } else {
+            checkout.session.run(&request.code).await
+        };
+        (outcome, started.elapsed())
+    });
+    let (outcome, elapsed) = run.await.map_err(|e| ApiError::internal(&e))?;
+    let (response, logged) = respond(outcome, elapsed)?;
     record_outcome(logged);
     Ok(Json(response))
 }
