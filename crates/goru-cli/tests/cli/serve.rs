@@ -283,7 +283,8 @@ fn stopped_runs_answer_200_with_their_output() {
     let server = Server::start(&["--memory", "64MiB", "--timeout", "5s"]);
     let reply = server.execute(json!({
         "code": "print('before', flush=True)\nwhile True: pass",
-        "timeout": "500ms",
+        // Long enough for CPython to start and print on a loaded machine.
+        "timeout": "2s",
     }));
     assert_eq!(reply.error_code(), Some("timeout"), "{reply:?}");
     assert_eq!(reply.stdout(), "before\n");
@@ -412,6 +413,33 @@ fn sessions_keep_state_until_deleted() {
 }
 
 #[test]
+fn a_client_going_away_mid_exec_leaves_the_session_whole() {
+    let server = Server::start(&[]);
+    let session = server.session(json!({}));
+    let body = json!({"code": "import time\ntime.sleep(1)\nx = 5"}).to_string();
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).expect("connecting");
+    write!(
+        stream,
+        "POST /sessions/{session}/exec HTTP/1.1\r\nHost: goru\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("writing");
+    // Probing at once could take the session first and make this exec busy.
+    thread::sleep(Duration::from_millis(300));
+    assert_error(&wait_until_busy(&server, &session), 409, "busy");
+    drop(stream);
+    let deadline = Instant::now() + PATIENCE;
+    let reply = loop {
+        let reply = server.exec(&session, "print(x)");
+        if reply.status != 409 || Instant::now() > deadline {
+            break reply;
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!((reply.status, reply.stdout()), (200, "5\n"), "{reply:?}");
+}
+
+#[test]
 fn session_errors_busy_ended_and_too_many() {
     let server = Server::start(&["--max-sessions", "2"]);
     let slow = server.session(json!({}));
@@ -425,10 +453,11 @@ fn session_errors_busy_ended_and_too_many() {
     assert_eq!(runner.join().expect("the slow exec").stdout(), "slept\n");
 
     // A run that times out ends the session: later execs get 410.
-    let short = json!({"timeout": "300ms"});
+    // (JS: its start-up, which the timeout also bounds, takes milliseconds.)
+    let short = json!({"lang": "js", "timeout": "1s"});
     server.delete(&format!("/sessions/{other}"));
     let ending = server.session(short);
-    let reply = server.exec(&ending, "print('going', flush=True)\nwhile True: pass");
+    let reply = server.exec(&ending, "console.log('going'); for (;;) {}");
     assert_eq!(
         (reply.status, reply.error_code()),
         (200, Some("timeout")),
@@ -620,12 +649,12 @@ fn sigterm_lets_running_work_finish_then_exits_0() {
     let stateless = {
         let url = format!("{}/execute", server.base);
         thread::spawn(move || {
-            let body = json!({"code": "import time\ntime.sleep(2)\nprint('stateless')"}).to_string();
+            let body = json!({"code": "import time\ntime.sleep(3)\nprint('stateless')"}).to_string();
             call(&url, "POST", &[], Some(body.as_bytes()))
         })
     };
     let session = server.session(json!({}));
-    let in_session = exec_in_background(&server, &session, "import time\ntime.sleep(2)\nprint('session')");
+    let in_session = exec_in_background(&server, &session, "import time\ntime.sleep(3)\nprint('session')");
     wait_until_busy(&server, &session);
     // A request whose body is still coming when the signal arrives is
     // answered, with 503 shutting_down.
@@ -636,7 +665,7 @@ fn sigterm_lets_running_work_finish_then_exits_0() {
     );
     thread::sleep(Duration::from_millis(300));
     server.terminate();
-    thread::sleep(Duration::from_millis(300));
+    thread::sleep(Duration::from_secs(1));
     let late = late();
     assert!(late.starts_with("HTTP/1.1 503"), "{late}");
     assert!(late.contains(r#""code":"shutting_down""#), "{late}");
