@@ -81,6 +81,7 @@ pub enum Command {
     /// sessions (see docs/server.md). The limit and capability flags apply
     /// to every run and every session; --timeout is the most a request may
     /// ask for.
+    #[command(after_help = crate::serve::AFTER_HELP)]
     Serve(crate::serve::ServeArgs),
 }
 

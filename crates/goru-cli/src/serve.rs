@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 
-pub use args::ServeArgs;
+pub use args::{AFTER_HELP, ServeArgs};
 
 use self::admission::Admission;
 use self::options::RunDefaults;

@@ -8,6 +8,29 @@ use clap::Args;
 
 use crate::units;
 
+/// Shown after the options in `goru serve --help`.
+pub const AFTER_HELP: &str = "\
+Routes (JSON bodies; all in docs/server.md):
+  POST   /execute             {code, lang?, timeout?, stdin?}  -> run result
+  POST   /sessions            {lang?, timeout?, stdin?}        -> 201 {session_id, lang}
+  POST   /sessions/{id}/exec  {code, repl?}                    -> run result
+  DELETE /sessions/{id}                                        -> 204
+  GET    /health              (no token needed)                -> {status: \"ok\", ...}
+A run result is {stdout, stderr, exit_code, duration_ms, truncated, error?,
+exception?}; errors are {error: {code, message}} with a stable code.
+
+Examples:
+  goru serve
+  GORU_TOKEN=$(openssl rand -hex 32) goru serve --kv --timeout 10s --memory 128MiB
+  curl -s localhost:8080/execute -d '{\"code\": \"print(6 * 7)\"}'
+
+Listening beyond loopback: set a token and put a TLS reverse proxy in front.
+
+Environment:
+  GORU_TOKEN      the bearer token (as --token, and out of sight of ps)
+  GORU_CACHE_DIR  where compiled interpreters are cached (as --cache-dir)
+  RUST_LOG        the log filter; goru serve logs at goru=info without it";
+
 /// How the service is exposed and bounded. Every default is written in
 /// docs/server.md.
 #[derive(Debug, Args)]

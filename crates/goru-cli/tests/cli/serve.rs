@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{cache_dir, warm_cache};
+use super::{cache_dir, goru, warm_cache};
 
 mod load;
 
@@ -739,4 +739,37 @@ fn after_the_grace_period_running_work_is_cancelled() {
         "{}",
         server.log()
     );
+}
+
+#[test]
+fn unusable_flags_are_refused_before_listening() {
+    for args in [
+        &["serve", "-c", "print(1)"][..],
+        &["serve", "--stdin-file", "input.txt"],
+        &["serve", "script.py"],
+        &["serve", "--listen", "nowhere"],
+        &["serve", "--token", " "],
+        &["serve", "--max-sessions", "0"],
+        &["serve", "--queue-wait", "soon"],
+        &["serve", "--mount", "/data:/nonexistent/goru-dir:ro"],
+    ] {
+        let out = goru(args);
+        assert_eq!(out.status, Some(2), "{args:?}: {out:?}");
+        assert_eq!(out.goru_lines().len(), 1, "{args:?}: {out:?}");
+        assert!(!out.stderr.contains("listening"), "{args:?}: {out:?}");
+    }
+    // An address in use is a failure to start, with status 1.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = taken.local_addr().expect("its address").to_string();
+    let out = goru(&["serve", "--listen", &address]);
+    assert_eq!(out.status, Some(1), "{out:?}");
+    assert!(out.stderr.contains("cannot listen on"), "{out:?}");
+
+    let help = goru(&["serve", "--help"]);
+    for needle in ["--listen", "--token", "GORU_TOKEN", "/sessions/{id}/exec", "--kv"] {
+        assert!(
+            help.stdout().contains(needle),
+            "serve --help lacks {needle}: {help:?}"
+        );
+    }
 }
