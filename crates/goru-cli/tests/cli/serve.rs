@@ -742,6 +742,26 @@ fn after_the_grace_period_running_work_is_cancelled() {
 }
 
 #[test]
+fn a_second_signal_skips_the_rest_of_the_grace_period() {
+    let mut server = Server::start(&["--grace", "5m"]);
+    let session = server.session(json!({}));
+    let looping = exec_in_background(&server, &session, "while True: pass");
+    wait_until_busy(&server, &session);
+    server.terminate();
+    thread::sleep(Duration::from_millis(500));
+    server.terminate();
+    let status = server.wait_exit(PATIENCE);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?}: {}",
+        server.log()
+    );
+    let looping = looping.join().expect("the session exec");
+    assert_eq!(looping.error_code(), Some("cancelled"), "{looping:?}");
+    assert!(server.log().contains("second signal"), "{}", server.log());
+}
+
+#[test]
 fn unusable_flags_are_refused_before_listening() {
     for args in [
         &["serve", "-c", "print(1)"][..],
