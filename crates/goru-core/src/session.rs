@@ -322,6 +322,20 @@ impl Inner {
         if let Some(reason) = self.ending.reason() {
             return Err(Error::SessionEnded { reason });
         }
+        // Stopped, but the guest thread has not finished going yet.
+        match self.control.requested_stop() {
+            Some(StopReason::Timeout) => {
+                return Err(Error::SessionEnded {
+                    reason: SessionEnd::Timeout,
+                });
+            }
+            Some(StopReason::Cancelled) => {
+                return Err(Error::SessionEnded {
+                    reason: SessionEnd::Cancelled,
+                });
+            }
+            None => {}
+        }
         sender.ok_or(Error::SessionClosed)
     }
 
