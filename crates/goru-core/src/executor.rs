@@ -72,10 +72,7 @@ impl Executor {
         code: &str,
         options: RunOptions,
     ) -> Result<RunResult, Error> {
-        let module = match self.inner.cache.get_loaded(language) {
-            Some(module) => module,
-            None => self.compile_in_background(language).await?,
-        };
+        let module = self.module(language).await?;
         let (spec, control) = self.prepare_run(language, code, &options);
         let _stop_if_dropped = StopOnDrop(control.clone());
         let task = self
@@ -112,10 +109,7 @@ impl Executor {
     /// Fails with [`Error::InvalidOption`] if the language has no session
     /// mode ([`Language::session_program`]).
     pub async fn session(&self, language: &dyn Language, options: RunOptions) -> Result<Session, Error> {
-        let module = match self.inner.cache.get_loaded(language) {
-            Some(module) => module,
-            None => self.compile_in_background(language).await?,
-        };
+        let module = self.module(language).await?;
         let (start, guest) = self.prepare_session(language, module, &options)?;
         // On goru's runtime, so the session's tasks outlive the caller's.
         let task = self.inner.handle.spawn(session::start(start, guest));
@@ -192,6 +186,15 @@ impl Executor {
             cancel.bind(&control);
         }
         (spec, control)
+    }
+
+    /// `language`'s module from memory, else compiled (or loaded from disk)
+    /// without blocking the caller.
+    async fn module(&self, language: &dyn Language) -> Result<wasmer::Module, Error> {
+        match self.inner.cache.get_loaded(language) {
+            Some(module) => Ok(module),
+            None => self.compile_in_background(language).await,
+        }
     }
 
     /// Compiles on a blocking thread: the wasm is copied so the language

@@ -239,15 +239,12 @@ fn classify(
         StopReason::Cancelled => Error::Cancelled { output },
     };
     let trap = match ended {
-        // A guest stopped while it waited on the host gets an error from that
-        // wait and may exit on its own before reaching a loop check.
-        Ended::Exited(_) if control.requested_stop().is_some() => {
-            return Err(stopped(
-                control.requested_stop().unwrap_or(StopReason::Timeout),
-                output,
-            ));
-        }
         Ended::Exited(code) => {
+            // A guest stopped while it waited on the host gets an error from
+            // that wait and may exit on its own before reaching a loop check.
+            if let Some(reason) = control.requested_stop() {
+                return Err(stopped(reason, output));
+            }
             // A guest that ran into the cap and died without reporting an
             // exception (an abort in malloc, say) is a memory error, not a crash.
             if code != 0 && exception.is_none() && budget.was_hit() {

@@ -223,10 +223,10 @@ fn http_request(args: &Value) -> Result<HttpRequest, HostError> {
         Some(Value::Object(map)) => map
             .iter()
             .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                other => Ok((k.clone(), other.to_string())),
+                Value::String(s) => (k.clone(), s.clone()),
+                other => (k.clone(), other.to_string()),
             })
-            .collect::<Result<_, HostError>>()?,
+            .collect(),
         Some(_) => return Err(HostError::invalid_argument("http: `headers` must be an object")),
     };
     let body = match args.get("body") {

@@ -5,7 +5,6 @@
 # channel (/.goru/channel): a little-endian u32 length, then ASCII-only JSON.
 # Keep in step with goru.pyi and docs/sandbox-api.md.
 import os as _os
-import sys as _sys
 
 _CHANNEL = "/.goru/channel"
 _fd = None

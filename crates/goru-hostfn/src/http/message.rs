@@ -32,6 +32,16 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method, in declaration order.
+    pub const ALL: [Method; 6] = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Head,
+    ];
+
     /// The method as sent on the wire, in upper case.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,17 +60,10 @@ impl FromStr for Method {
 
     /// Parses a method name, ignoring case.
     fn from_str(s: &str) -> Result<Self, HttpError> {
-        [
-            Method::Get,
-            Method::Post,
-            Method::Put,
-            Method::Patch,
-            Method::Delete,
-            Method::Head,
-        ]
-        .into_iter()
-        .find(|m| m.as_str().eq_ignore_ascii_case(s))
-        .ok_or_else(|| HttpError::InvalidMethod { method: clip(s, 16) })
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| HttpError::InvalidMethod { method: clip(s, 16) })
     }
 }
 
@@ -153,14 +156,7 @@ mod tests {
 
     #[test]
     fn methods_parse_ignoring_case_and_round_trip() {
-        for m in [
-            Method::Get,
-            Method::Post,
-            Method::Put,
-            Method::Patch,
-            Method::Delete,
-            Method::Head,
-        ] {
+        for m in Method::ALL {
             assert_eq!(m.as_str().parse::<Method>(), Ok(m));
             assert_eq!(m.as_str().to_lowercase().parse::<Method>(), Ok(m));
             assert_eq!(m.to_string(), m.as_str());

@@ -62,13 +62,16 @@ pub(crate) fn start(
             "this run has used up its host calls",
         )));
     }
-    let names: Vec<String> = request.calls.iter().map(|c| c.name.clone()).collect();
+    // The names are collected only if the span is enabled.
+    let span = tracing::debug_span!(
+        "host_calls",
+        calls = ?request.calls.iter().map(|c| c.name.as_str()).collect::<Vec<_>>()
+    );
     let calls: Vec<HostFuture> = request
         .calls
         .into_iter()
         .map(|call| start_call(call, providers))
         .collect();
-    let span = tracing::debug_span!("host_calls", calls = ?names);
     Started::Running(Box::pin(
         async move {
             let results = futures::future::join_all(calls).await;
