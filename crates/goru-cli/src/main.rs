@@ -109,15 +109,21 @@ fn report(failure: Failure) -> ExitCode {
     ExitCode::from(status)
 }
 
-/// clap's message without its `error:` prefix, usage block and tips.
+/// clap's message (its first paragraph, which may list arguments on lines
+/// of their own) without its `error:` prefix, usage block and tips.
 fn clap_message(error: &clap::Error) -> String {
     let rendered = error.to_string();
-    let first = rendered
+    let paragraph: Vec<&str> = rendered
         .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    format!("{first} (see goru --help)")
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let message = match paragraph.join(" ") {
+        joined if joined.is_empty() => "invalid arguments".to_string(),
+        joined => joined.strip_prefix("error: ").unwrap_or(&joined).to_string(),
+    };
+    format!("{message} (see goru --help)")
 }
 
 /// Joins a multi-line message into one line.

@@ -11,7 +11,7 @@ use wasmer_wasix::PluggableRuntime;
 use crate::cache::ModuleCache;
 use crate::instance::{self, RunSpec, control::RunControl, control::StopReason};
 use crate::session::{self, Session, block_on};
-use crate::{Error, HostFunctions, Language, Limits, RunOptions, RunResult};
+use crate::{Error, HostFunctions, Language, Limits, Program, RunOptions, RunResult, packages};
 pub use builder::{Compiler, ExecutorBuilder};
 pub use cancel::CancelHandle;
 
@@ -73,7 +73,7 @@ impl Executor {
         options: RunOptions,
     ) -> Result<RunResult, Error> {
         let module = self.module(language).await?;
-        let (spec, control) = self.prepare_run(language, code, &options);
+        let (spec, control) = self.set_up(language, language.program(code), &options, None)?;
         let _stop_if_dropped = StopOnDrop(control.clone());
         let task = self
             .inner
@@ -92,7 +92,7 @@ impl Executor {
         options: RunOptions,
     ) -> Result<RunResult, Error> {
         let module = self.inner.cache.get(language)?;
-        let (spec, control) = self.prepare_run(language, code, &options);
+        let (spec, control) = self.set_up(language, language.program(code), &options, None)?;
         block_on(
             &self.inner.handle,
             supervise(self.inner.clone(), module, spec, control),
@@ -136,21 +136,8 @@ impl Executor {
             Error::InvalidOption(format!("the {} language has no session mode", language.name()))
         })?;
         let (link, requests, ready) = session::Link::new();
-        let host = std::iter::once(Arc::new(session::LinkFunctions(link)) as Arc<dyn HostFunctions>)
-            .chain(options.host.iter().chain(&self.inner.host).cloned())
-            .collect();
-        let limits = options.limits(self.inner.default_limits);
-        let spec = RunSpec::new(
-            program,
-            limits,
-            options.stdin.clone(),
-            host,
-            self.inner.handle.clone(),
-        );
-        let control = Arc::new(RunControl::new(limits.timeout));
-        if let Some(cancel) = &options.cancel {
-            cancel.bind(&control);
-        }
+        let first = Arc::new(session::LinkFunctions(link));
+        let (spec, control) = self.set_up(language, program, options, Some(first))?;
         let start = session::Start {
             language: language.name().to_owned(),
             spec,
@@ -166,26 +153,40 @@ impl Executor {
         Ok((start, guest))
     }
 
-    /// What the guest thread needs, and the run's control (its deadline
-    /// starts now), tied to the caller's cancel handle.
-    fn prepare_run(
+    /// What the guest thread needs: `program` with the options' limits, stdin
+    /// and packages, and its host functions in the order they are asked
+    /// (`first`, the language's package functions, the run's, the
+    /// executor's); and the run's control (its deadline starts now), tied to
+    /// the caller's cancel handle.
+    fn set_up(
         &self,
         language: &dyn Language,
-        code: &str,
+        program: Program,
         options: &RunOptions,
-    ) -> (RunSpec, Arc<RunControl>) {
-        let spec = RunSpec::new(
-            language.program(code),
+        first: Option<Arc<dyn HostFunctions>>,
+    ) -> Result<(RunSpec, Arc<RunControl>), Error> {
+        let packages = packages::for_run(language, options)?;
+        let host = first
+            .into_iter()
+            .chain(language.package_functions(packages.as_ref()))
+            .chain(options.host.iter().chain(&self.inner.host).cloned())
+            .collect();
+        let mut spec = RunSpec::new(
+            program,
             options.limits(self.inner.default_limits),
             options.stdin.clone(),
-            options.host.iter().chain(&self.inner.host).cloned().collect(),
+            host,
             self.inner.handle.clone(),
         );
+        if let (Some(packages), Some(path)) = (packages, language.packages_path()) {
+            spec.read_only_dirs
+                .push((path.to_owned(), packages.dir().to_owned()));
+        }
         let control = Arc::new(RunControl::new(spec.limits.timeout));
         if let Some(cancel) = &options.cancel {
             cancel.bind(&control);
         }
-        (spec, control)
+        Ok((spec, control))
     }
 
     /// `language`'s module from memory, else compiled (or loaded from disk)

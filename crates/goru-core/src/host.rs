@@ -119,6 +119,9 @@ pub mod kinds {
     pub const LIMIT: &str = "limit";
     /// The guest broke the channel's framing.
     pub const PROTOCOL: &str = "protocol";
+    /// What was asked for cannot work in the sandbox (e.g. a package that is
+    /// not pure Python).
+    pub const UNSUPPORTED: &str = "unsupported";
     /// The host function failed.
     pub const FAILED: &str = "failed";
 }

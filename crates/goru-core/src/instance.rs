@@ -12,9 +12,10 @@ pub use channel::HOST_CHANNEL_PATH;
 pub(crate) mod interrupt;
 pub(crate) mod memory;
 mod overrides;
+mod read_only_dir;
 pub(crate) mod stdio;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
@@ -49,6 +50,8 @@ pub(crate) struct RunSpec {
     pub(crate) stderr: Capture,
     pub(crate) budget: Arc<MemoryBudget>,
     pub(crate) calls_left: Arc<AtomicUsize>,
+    /// Host directories the guest sees read-only: (guest path, host path).
+    pub(crate) read_only_dirs: Vec<(String, PathBuf)>,
 }
 
 impl RunSpec {
@@ -65,6 +68,7 @@ impl RunSpec {
             stderr: Capture::new(limits.output_bytes),
             budget: MemoryBudget::new(limits.memory_pages()),
             calls_left: Arc::new(AtomicUsize::new(limits.host_calls)),
+            read_only_dirs: Vec::new(),
             program,
             limits,
             stdin,
@@ -95,6 +99,9 @@ pub(crate) fn run(
     };
     channel::install(&fs, channel, control.clone())
         .map_err(|e| Error::Setup(format!("creating the host-call channel: {e}")))?;
+    for (guest, host) in &spec.read_only_dirs {
+        read_only_dir::mount(&fs, guest, host)?;
+    }
 
     let mut store = Store::new(engine.clone());
 

@@ -27,6 +27,7 @@ mod instance;
 mod language;
 mod limits;
 mod options;
+mod packages;
 mod result;
 mod session;
 
@@ -37,5 +38,6 @@ pub use instance::HOST_CHANNEL_PATH;
 pub use language::{Language, Program};
 pub use limits::Limits;
 pub use options::RunOptions;
+pub use packages::{PackageInstall, Packages};
 pub use result::{GuestException, Output, RunResult};
 pub use session::{SESSION_NEXT_FUNCTION, Session, SessionOptions};

@@ -1,9 +1,10 @@
-//! Options for one run: limits, stdin and host functions.
+//! Options for one run: limits, stdin, host functions and packages.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{CancelHandle, HostFunctions, Limits};
+use crate::{CancelHandle, HostFunctions, Limits, PackageInstall};
 
 /// How one run is set up. Unset limits fall back to the executor's defaults
 /// (see [`crate::ExecutorBuilder::default_limits`]).
@@ -29,6 +30,8 @@ pub struct RunOptions {
     pub(crate) host: Vec<Arc<dyn HostFunctions>>,
     pub(crate) stdin: Vec<u8>,
     pub(crate) cancel: Option<CancelHandle>,
+    pub(crate) packages: Option<PathBuf>,
+    pub(crate) package_install: PackageInstall,
 }
 
 impl RunOptions {
@@ -92,6 +95,78 @@ impl RunOptions {
     pub fn cancel_handle(mut self, handle: CancelHandle) -> Self {
         self.cancel = Some(handle);
         self
+    }
+
+    /// Lets the guest import the packages in the host directory `dir`: it
+    /// appears read-only at the language's
+    /// [`packages_path`](crate::Language::packages_path) (Python: `/packages`,
+    /// on `sys.path`). The guest can read it but never write, create, rename
+    /// or delete anything there. The run fails with [`crate::Error::InvalidOption`]
+    /// if the language has no packages, or if `dir` does not exist and
+    /// package installation is off (with it on, `dir` is created).
+    ///
+    /// ```
+    /// use goru_core::RunOptions;
+    ///
+    /// let opts = RunOptions::new().packages(".goru/python/packages");
+    /// assert_eq!(opts.packages_dir(), Some(std::path::Path::new(".goru/python/packages")));
+    /// ```
+    pub fn packages(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.packages = Some(dir.into());
+        self
+    }
+
+    /// Lets the guest install any package (Python: `install_pkg(name,
+    /// version=None)`) into the [`RunOptions::packages`] directory; it can
+    /// import it at once, in the same run or session. The host resolves and
+    /// downloads; no package code runs on the host. `false` turns it off
+    /// again (the default).
+    ///
+    /// ```
+    /// use goru_core::{PackageInstall, RunOptions};
+    ///
+    /// let opts = RunOptions::new().packages("pkgs").package_install(true);
+    /// assert_eq!(opts.package_install_policy(), &PackageInstall::Any);
+    /// ```
+    pub fn package_install(mut self, enabled: bool) -> Self {
+        self.package_install = if enabled {
+            PackageInstall::Any
+        } else {
+            PackageInstall::Disabled
+        };
+        self
+    }
+
+    /// Lets the guest install only these packages (and what they depend on)
+    /// into the [`RunOptions::packages`] directory; see
+    /// [`RunOptions::package_install`].
+    ///
+    /// ```
+    /// use goru_core::{PackageInstall, RunOptions};
+    ///
+    /// let opts = RunOptions::new().packages("pkgs").allowed_packages(["attrs", "six"]);
+    /// assert_eq!(
+    ///     opts.package_install_policy(),
+    ///     &PackageInstall::Only(vec!["attrs".into(), "six".into()])
+    /// );
+    /// ```
+    pub fn allowed_packages<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.package_install = PackageInstall::Only(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The directory set with [`RunOptions::packages`].
+    pub fn packages_dir(&self) -> Option<&std::path::Path> {
+        self.packages.as_deref()
+    }
+
+    /// What the guest may install, see [`RunOptions::package_install`].
+    pub fn package_install_policy(&self) -> &PackageInstall {
+        &self.package_install
     }
 
     /// The stdin bytes set with [`RunOptions::stdin`].

@@ -1,0 +1,261 @@
+//! A host directory mounted into the guest's filesystem that the guest can
+//! read but never change, confined beneath it by cap-std.
+//!
+//! Every access goes through a `cap_std::fs::Dir`, so no path, `..` or
+//! symlink resolves to anything outside the directory; symlinks inside it are
+//! shown already followed, and ones that lead out are left out of listings.
+//! Anything that would write, create, rename or delete is refused with
+//! `PermissionDenied` (the guest sees `EACCES`).
+
+use std::io::{self, Read, Seek};
+use std::path::{Component, Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::UNIX_EPOCH;
+
+use cap_std::fs::{Dir, OpenOptionsExt};
+use futures::future::BoxFuture;
+use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use virtual_fs::{
+    DirEntry, FileOpener, FileSystem, FileType, FsError, Metadata, OpenOptions, OpenOptionsConfig, ReadDir,
+    TmpFileSystem, VirtualFile,
+};
+
+use crate::Error;
+
+/// Shows the host directory `host` at `guest` in `fs`, read-only.
+pub(super) fn mount(fs: &TmpFileSystem, guest: &str, host: &Path) -> Result<(), Error> {
+    let dir = Dir::open_ambient_dir(host, cap_std::ambient_authority())
+        .map_err(|e| Error::Setup(format!("opening {}: {e}", host.display())))?;
+    let read_only: Arc<dyn FileSystem + Send + Sync> = Arc::new(ReadOnlyDir { dir });
+    fs.new_open_options_ext()
+        .mount(PathBuf::from(guest), &read_only, PathBuf::from("/"))
+        .map_err(|e| Error::Setup(format!("mounting {guest}: {e}")))
+}
+
+#[derive(Debug)]
+struct ReadOnlyDir {
+    dir: Dir,
+}
+
+/// The guest's path inside the mount (`/a/b`, always absolute) as a path
+/// relative to the directory; `..` cannot climb above the mount's root.
+fn relative(path: &Path) -> Result<PathBuf, FsError> {
+    let mut rel = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::RootDir | Component::CurDir => {}
+            Component::Normal(name) => rel.push(name),
+            Component::ParentDir => {
+                rel.pop();
+            }
+            Component::Prefix(_) => return Err(FsError::InvalidInput),
+        }
+    }
+    if rel.as_os_str().is_empty() {
+        rel.push(".");
+    }
+    Ok(rel)
+}
+
+fn nanos(time: io::Result<cap_std::time::SystemTime>) -> u64 {
+    time.ok()
+        .and_then(|t| t.into_std().duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+fn metadata(meta: &cap_std::fs::Metadata) -> Metadata {
+    Metadata {
+        ft: FileType {
+            dir: meta.is_dir(),
+            file: meta.is_file(),
+            ..FileType::default()
+        },
+        accessed: nanos(meta.accessed()),
+        created: nanos(meta.created()),
+        modified: nanos(meta.modified()),
+        len: meta.len(),
+    }
+}
+
+impl FileSystem for ReadOnlyDir {
+    fn readlink(&self, _path: &Path) -> virtual_fs::Result<PathBuf> {
+        // Symlinks are shown followed: nothing here is a link.
+        Err(FsError::InvalidInput)
+    }
+
+    fn read_dir(&self, path: &Path) -> virtual_fs::Result<ReadDir> {
+        let rel = relative(path)?;
+        let guest_dir = Path::new("/").join(&rel);
+        let mut entries: Vec<DirEntry> = self
+            .dir
+            .read_dir(&rel)?
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name();
+                // Following the entry beneath the directory: a link that
+                // leads out (or nowhere) is not listed.
+                let meta = self.dir.metadata(rel.join(&name)).ok()?;
+                Some(DirEntry {
+                    path: guest_dir.join(name),
+                    metadata: Ok(metadata(&meta)),
+                })
+            })
+            .collect();
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(ReadDir::new(entries))
+    }
+
+    fn create_dir(&self, _path: &Path) -> virtual_fs::Result<()> {
+        Err(FsError::PermissionDenied)
+    }
+
+    fn create_symlink(&self, _source: &Path, _target: &Path) -> virtual_fs::Result<()> {
+        Err(FsError::PermissionDenied)
+    }
+
+    fn hard_link(&self, _source: &Path, _target: &Path) -> virtual_fs::Result<()> {
+        Err(FsError::PermissionDenied)
+    }
+
+    fn remove_dir(&self, _path: &Path) -> virtual_fs::Result<()> {
+        Err(FsError::PermissionDenied)
+    }
+
+    fn rename<'a>(&'a self, _from: &'a Path, _to: &'a Path) -> BoxFuture<'a, virtual_fs::Result<()>> {
+        Box::pin(async { Err(FsError::PermissionDenied) })
+    }
+
+    fn metadata(&self, path: &Path) -> virtual_fs::Result<Metadata> {
+        Ok(metadata(&self.dir.metadata(relative(path)?)?))
+    }
+
+    fn symlink_metadata(&self, path: &Path) -> virtual_fs::Result<Metadata> {
+        self.metadata(path)
+    }
+
+    fn remove_file(&self, _path: &Path) -> virtual_fs::Result<()> {
+        Err(FsError::PermissionDenied)
+    }
+
+    fn new_open_options(&self) -> OpenOptions<'_> {
+        OpenOptions::new(self)
+    }
+}
+
+impl FileOpener for ReadOnlyDir {
+    fn open(
+        &self,
+        path: &Path,
+        conf: &OpenOptionsConfig,
+    ) -> virtual_fs::Result<Box<dyn VirtualFile + Send + Sync + 'static>> {
+        if conf.write || conf.append || conf.truncate || conf.create || conf.create_new {
+            return Err(FsError::PermissionDenied);
+        }
+        let mut options = cap_std::fs::OpenOptions::new();
+        // Non-blocking, so a FIFO someone left in the directory cannot hang
+        // the open; only regular files are handed out below.
+        options.read(true).custom_flags(libc::O_NONBLOCK);
+        let file = self.dir.open_with(relative(path)?, &options)?;
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(FsError::NotAFile);
+        }
+        if !meta.is_file() {
+            return Err(FsError::PermissionDenied);
+        }
+        Ok(Box::new(ReadOnlyFile {
+            meta: metadata(&meta),
+            file: file.into_std(),
+            seek: None,
+        }))
+    }
+}
+
+/// A regular file opened for reading. Reads go straight to the host file:
+/// local disk reads are short, and WASI calls them from the guest's thread.
+#[derive(Debug)]
+struct ReadOnlyFile {
+    file: std::fs::File,
+    meta: Metadata,
+    seek: Option<io::Result<u64>>,
+}
+
+fn denied() -> io::Error {
+    io::Error::from(io::ErrorKind::PermissionDenied)
+}
+
+impl AsyncRead for ReadOnlyFile {
+    fn poll_read(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        Poll::Ready(this.file.read(buf.initialize_unfilled()).map(|n| buf.advance(n)))
+    }
+}
+
+impl AsyncWrite for ReadOnlyFile {
+    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, _buf: &[u8]) -> Poll<io::Result<usize>> {
+        Poll::Ready(Err(denied()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncSeek for ReadOnlyFile {
+    fn start_seek(self: Pin<&mut Self>, position: io::SeekFrom) -> io::Result<()> {
+        let this = self.get_mut();
+        this.seek = Some(this.file.seek(position));
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        Poll::Ready(this.seek.take().unwrap_or_else(|| this.file.stream_position()))
+    }
+}
+
+impl VirtualFile for ReadOnlyFile {
+    fn last_accessed(&self) -> u64 {
+        self.meta.accessed
+    }
+
+    fn last_modified(&self) -> u64 {
+        self.meta.modified
+    }
+
+    fn created_time(&self) -> u64 {
+        self.meta.created
+    }
+
+    fn set_times(&mut self, _atime: Option<u64>, _mtime: Option<u64>) -> virtual_fs::Result<()> {
+        Err(FsError::PermissionDenied)
+    }
+
+    fn size(&self) -> u64 {
+        self.meta.len
+    }
+
+    fn set_len(&mut self, _new_size: u64) -> virtual_fs::Result<()> {
+        Err(FsError::PermissionDenied)
+    }
+
+    fn unlink(&mut self) -> virtual_fs::Result<()> {
+        Err(FsError::PermissionDenied)
+    }
+
+    fn poll_read_ready(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let position = this.file.stream_position()?;
+        let left = this.meta.len.saturating_sub(position);
+        Poll::Ready(Ok(usize::try_from(left).unwrap_or(usize::MAX)))
+    }
+
+    fn poll_write_ready(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        Poll::Ready(Err(denied()))
+    }
+}
