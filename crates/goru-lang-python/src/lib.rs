@@ -13,6 +13,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod packages;
+
 use goru_core::{Language, Program};
 
 /// The interpreter module: CPython 3.12.0, VMware Wasm Labs build, pinned by
