@@ -19,6 +19,7 @@ Examples:
   goru --kv --allow-host api.example.com --mount /data:./input:ro job.py
   goru repl -l js
   goru serve --listen 127.0.0.1:8080 --kv
+  goru deps install python-dateutil
 
 The code runs in a WebAssembly sandbox: it sees no host files, no network,
 no host environment variables and not the host's stdin (use --stdin-file),
@@ -45,7 +46,7 @@ Environment:
     name = "goru",
     version,
     after_help = AFTER_HELP,
-    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]\n       goru repl [OPTIONS]\n       goru serve [OPTIONS]",
+    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]\n       goru repl [OPTIONS]\n       goru serve [OPTIONS]\n       goru deps install|list|remove|cache ...",
     disable_help_subcommand = true
 )]
 pub struct Cli {
@@ -83,6 +84,11 @@ pub enum Command {
     /// ask for.
     #[command(after_help = crate::serve::AFTER_HELP)]
     Serve(crate::serve::ServeArgs),
+    /// Python packages for the guest: install (pure-Python wheels, with
+    /// their dependencies), list and remove them in a packages directory
+    /// (default .goru/python/packages); clear the wheel cache.
+    #[command(after_help = crate::deps::AFTER_HELP)]
+    Deps(crate::deps::DepsArgs),
 }
 
 /// How to run: the code's source and language, limits, cache. These options

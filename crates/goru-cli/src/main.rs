@@ -4,6 +4,7 @@
 //! `goru --help` for the options and the exit statuses.
 
 mod cli;
+mod deps;
 mod grant;
 mod repl;
 mod run;
@@ -76,6 +77,12 @@ fn main() -> ExitCode {
             ));
         }
         (Some(Command::Serve(serve)), None) => serve::serve(&serve, &cli.run),
+        (Some(Command::Deps(_)), Some(_)) => {
+            return report(Failure::Usage(
+                "goru deps takes no FILE (see goru deps --help)".into(),
+            ));
+        }
+        (Some(Command::Deps(deps)), None) => deps::deps(&deps, &cli.run),
         (None, top) => run::run(top.as_deref(), &cli.run),
     };
     match outcome {

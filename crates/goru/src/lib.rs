@@ -29,6 +29,10 @@ pub use goru_hostfn as hostfn;
 pub use goru_hostfn::{Capabilities, CapabilityError, Granted, Registry};
 #[cfg(feature = "js")]
 pub use goru_lang_js::JavaScript;
+/// CPython's crate: [`python::packages`] installs, lists and removes the
+/// pure-Python packages the guest may import.
+#[cfg(feature = "python")]
+pub use goru_lang_python as python;
 #[cfg(feature = "python")]
 pub use goru_lang_python::Python;
 

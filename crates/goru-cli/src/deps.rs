@@ -1,0 +1,257 @@
+//! `goru deps`: install, list and remove the pure-Python packages the guest
+//! may import, and clear the wheel cache.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use clap::{Args, Subcommand};
+use goru::python::packages::{self, InstallError, Installer, Requirement, normalize_name};
+
+use crate::Failure;
+use crate::cli::RunArgs;
+use crate::units;
+
+/// The packages directory when `--dir` is not given.
+pub const DEFAULT_DIR: &str = ".goru/python/packages";
+
+/// Status of a run interrupted by Ctrl-C (128 + SIGINT), as shells report it.
+const INTERRUPTED: u8 = 130;
+
+/// Shown after the options in `goru deps --help`.
+pub const AFTER_HELP: &str = "\
+Examples:
+  goru deps install python-dateutil
+  goru deps install 'attrs>=23,<25' six==1.16.0 --dir ./packages
+  goru deps list
+  goru deps remove six
+  goru deps cache clear
+
+Only pure-Python wheels (py3-none-any) work in the sandbox's CPython 3.12;
+a package built for particular platforms (a C extension such as MarkupSafe)
+is refused and named. Dependencies are installed too; an installed version
+of a package is replaced. Requirements are NAME[extras] with an optional
+version specifier; URLs, paths, markers and pip options are refused.
+
+The machine's pip resolves and downloads the wheels (python3 -m pip, with
+your pip configuration: index, certificates, proxy); nothing is built and no
+package code runs on the host. Progress goes to stderr, the result to
+stdout.
+
+Environment:
+  GORU_PYTHON     the Python that runs pip [default: python3]; it needs
+                  pip 22.2 or newer
+  XDG_CACHE_HOME  the wheel cache is goru/wheels under it [default: the
+                  user's cache directory, e.g. ~/.cache/goru/wheels]";
+
+/// `goru deps`'s own subcommands.
+#[derive(Debug, Args)]
+pub struct DepsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: DepsCommand,
+}
+
+/// The subcommands of `goru deps`.
+#[derive(Debug, Subcommand)]
+pub enum DepsCommand {
+    /// Install packages and their dependencies (pure-Python wheels only).
+    #[command(after_help = AFTER_HELP)]
+    Install {
+        /// Package to install: NAME, NAME==VERSION, 'NAME>=1,<2',
+        /// NAME[extra]...
+        #[arg(value_name = "REQUIREMENT", required = true, value_parser = parse_requirement)]
+        requirements: Vec<Requirement>,
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// List the installed packages, one `NAME VERSION` per line.
+    List {
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// Remove installed packages (not their dependencies).
+    Remove {
+        /// Name of a package to remove.
+        #[arg(value_name = "NAME", required = true)]
+        names: Vec<String>,
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// The cache of downloaded wheels.
+    Cache {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+/// The subcommands of `goru deps cache`.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Delete the wheel cache (later installs download again).
+    Clear,
+}
+
+/// The packages directory.
+#[derive(Debug, Args)]
+pub struct DirArg {
+    /// The packages directory (created by install).
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DIR)]
+    pub dir: PathBuf,
+}
+
+fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    Requirement::parse(text).map_err(|e| e.to_string())
+}
+
+/// Runs `goru deps ...`; status 0 on success.
+pub fn deps(args: &DepsArgs, run: &RunArgs) -> Result<u8, Failure> {
+    if run.code.is_some() || run.stdin_file.is_some() {
+        return Err(Failure::Usage(
+            "goru deps runs no code: -c and --stdin-file do not apply (see goru deps --help)".into(),
+        ));
+    }
+    match &args.command {
+        DepsCommand::Install { requirements, dir } => install(requirements, &dir.dir),
+        DepsCommand::List { dir } => list(&dir.dir),
+        DepsCommand::Remove { names, dir } => remove(names, &dir.dir),
+        DepsCommand::Cache {
+            command: CacheCommand::Clear,
+        } => clear_cache(),
+    }
+}
+
+fn install(requirements: &[Requirement], dir: &Path) -> Result<u8, Failure> {
+    let installer = Installer::new().progress(|line| eprintln!("  {line}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(anyhow!("starting a runtime: {e}")))?;
+    let installed = runtime.block_on(async {
+        tokio::select! {
+            installed = installer.install(dir, requirements) => Some(installed),
+            // Dropping the install kills pip and removes the staging tree.
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    let Some(installed) = installed else {
+        eprintln!("goru: interrupted; nothing was installed");
+        return Ok(INTERRUPTED);
+    };
+    let installed = installed.map_err(failure)?;
+    let list: Vec<String> = installed
+        .iter()
+        .map(|d| format!("{} {}", d.name, d.version))
+        .collect();
+    println!("installed {} into {}", list.join(", "), dir.display());
+    Ok(0)
+}
+
+fn list(dir: &Path) -> Result<u8, Failure> {
+    for dist in packages::installed(dir).map_err(failure)? {
+        println!("{} {}", dist.name, dist.version);
+    }
+    Ok(0)
+}
+
+/// Removes every named package, or none when one is not installed.
+fn remove(names: &[String], dir: &Path) -> Result<u8, Failure> {
+    let installed = packages::installed(dir).map_err(failure)?;
+    if let Some(missing) = names.iter().find(|name| {
+        !installed
+            .iter()
+            .any(|d| normalize_name(&d.name) == normalize_name(name))
+    }) {
+        return Err(failure(InstallError::NotInstalled {
+            name: missing.clone(),
+        }));
+    }
+    for name in names {
+        let removed = packages::remove(dir, name).map_err(failure)?;
+        println!(
+            "removed {} {} from {}",
+            removed.name,
+            removed.version,
+            dir.display()
+        );
+    }
+    Ok(0)
+}
+
+fn clear_cache() -> Result<u8, Failure> {
+    let installer = Installer::new();
+    let Some(cache) = Installer::default_cache_dir() else {
+        println!("no wheel cache (no user cache directory)");
+        return Ok(0);
+    };
+    let freed = installer.clear_cache().map_err(failure)?;
+    println!(
+        "cleared the wheel cache {} ({} freed)",
+        cache.display(),
+        units::format_size(freed)
+    );
+    Ok(0)
+}
+
+fn failure(error: InstallError) -> Failure {
+    match error {
+        InstallError::InvalidRequirement(e) => Failure::Usage(format!("{e} (see goru deps --help)")),
+        other => Failure::Other(anyhow!(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn parse(argv: &[&str]) -> DepsCommand {
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Some(Command::Deps(deps)) => deps.command,
+            other => panic!("expected goru deps: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn subcommands_and_defaults() {
+        let DepsCommand::Install { requirements, dir } =
+            parse(&["goru", "deps", "install", "six==1.16.0", "attrs>=23,<25"])
+        else {
+            panic!("install")
+        };
+        let texts: Vec<String> = requirements.iter().map(ToString::to_string).collect();
+        assert_eq!(texts, ["six==1.16.0", "attrs>=23,<25"]);
+        assert_eq!(dir.dir, Path::new(DEFAULT_DIR));
+
+        let DepsCommand::List { dir } = parse(&["goru", "deps", "list", "--dir", "x"]) else {
+            panic!("list")
+        };
+        assert_eq!(dir.dir, Path::new("x"));
+        let DepsCommand::Remove { names, .. } = parse(&["goru", "deps", "remove", "a", "b"]) else {
+            panic!("remove")
+        };
+        assert_eq!(names, ["a", "b"]);
+        assert!(matches!(
+            parse(&["goru", "deps", "cache", "clear"]),
+            DepsCommand::Cache {
+                command: CacheCommand::Clear
+            }
+        ));
+    }
+
+    #[test]
+    fn refuses_bad_command_lines() {
+        for argv in [
+            &["goru", "deps"][..],
+            &["goru", "deps", "install"],
+            &["goru", "deps", "install", "six @ https://x"],
+            &["goru", "deps", "install", "six=1.0"],
+            &["goru", "deps", "remove"],
+            &["goru", "deps", "cache"],
+        ] {
+            assert!(Cli::try_parse_from(argv).is_err(), "{argv:?}");
+        }
+    }
+}
