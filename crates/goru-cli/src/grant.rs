@@ -1,9 +1,11 @@
-//! The capability flags (`--kv`, `--allow-host`, `--mount` and their limits),
-//! shared by every subcommand that runs code.
+//! The capability flags (`--kv`, `--allow-host`, `--mount`, the packages
+//! flags and their limits), shared by every subcommand that runs code.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use goru::RunOptions;
 use goru::hostfn::fs::{FsConfig, Mount};
 use goru::hostfn::http::HttpConfig;
 use goru::hostfn::kv::KvConfig;
@@ -29,6 +31,27 @@ pub struct GrantArgs {
     /// Example: --mount /data:./input:ro
     #[arg(long = "mount", value_name = "VIRTUAL:HOST_DIR:MODE", value_parser = parse_mount, global = true)]
     pub mounts: Vec<Mount>,
+
+    /// Let Python import the packages in DIR (e.g. installed with `goru deps
+    /// install`): it is on sys.path as /packages, read-only.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub packages: Option<PathBuf>,
+
+    /// Let the guest install any pure-Python package (and its dependencies)
+    /// into --packages DIR with install_pkg(name, version=None).
+    #[arg(long, global = true, requires = "packages")]
+    pub package_install: bool,
+
+    /// Let the guest install package NAME (and its dependencies) into
+    /// --packages DIR with install_pkg(). Repeatable.
+    #[arg(
+        long = "allow-package",
+        value_name = "NAME",
+        global = true,
+        requires = "packages",
+        conflicts_with = "package_install"
+    )]
+    pub allowed_packages: Vec<String>,
 
     /// Most entries in the key-value store.
     #[arg(long, value_name = "N", default_value_t = KvConfig::new().max_entries, global = true)]
@@ -108,6 +131,19 @@ impl GrantArgs {
                 .max_write_bytes(self.fs_max_write)
                 .max_path_length(self.fs_max_path_length),
         )
+    }
+
+    /// `options` with the packages directory and install policy of the flags.
+    pub fn packages(&self, options: RunOptions) -> RunOptions {
+        let Some(dir) = &self.packages else {
+            return options;
+        };
+        let options = options.packages(dir);
+        if self.allowed_packages.is_empty() {
+            options.package_install(self.package_install)
+        } else {
+            options.allowed_packages(self.allowed_packages.iter().cloned())
+        }
     }
 
     /// The host functions of one run.

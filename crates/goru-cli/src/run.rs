@@ -65,13 +65,14 @@ pub fn options(args: &RunArgs) -> Result<RunOptions, Failure> {
             .map_err(Failure::Other)?,
         None => Vec::new(),
     };
-    Ok(RunOptions::new()
+    let options = RunOptions::new()
         .timeout(args.timeout)
         .memory_bytes(args.memory)
         .output_bytes(args.output_limit)
         .host_calls(args.grant.max_host_calls)
         .host_functions(args.grant.open().map_err(|e| Failure::Usage(e.to_string()))?)
-        .stdin(stdin))
+        .stdin(stdin);
+    Ok(args.grant.packages(options))
 }
 
 /// `--lang` if given, else FILE's extension, else python.

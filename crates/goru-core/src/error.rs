@@ -28,7 +28,9 @@ pub enum Error {
         /// Output written before the guest was stopped.
         output: Box<Output>,
     },
-    /// The guest needed more memory than its cap allows and could not go on.
+    /// The guest needed more memory than its cap allows and could not go on:
+    /// it reached the cap and then failed (its own out-of-memory report, if
+    /// it printed one, is in `output`).
     #[error("memory limit of {limit_bytes} bytes exceeded")]
     MemoryLimit {
         /// The cap, in bytes.

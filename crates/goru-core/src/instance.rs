@@ -252,9 +252,11 @@ fn classify(
             if let Some(reason) = control.requested_stop() {
                 return Err(stopped(reason, output));
             }
-            // A guest that ran into the cap and died without reporting an
-            // exception (an abort in malloc, say) is a memory error, not a crash.
-            if code != 0 && exception.is_none() && budget.was_hit() {
+            // A guest that ran into the cap and then failed is a memory
+            // error, whether it died in malloc or managed to report its own
+            // out-of-memory exception first (that depends on where the last
+            // allocation failed); the output keeps what it printed.
+            if code != 0 && budget.was_hit() {
                 return Err(Error::MemoryLimit {
                     limit_bytes: limits.memory_bytes,
                     output,

@@ -93,22 +93,26 @@ def _goru_call(name, args=None):
     return _unwrap(entry)
 
 
-def call(name, **kwargs):
+def call(name, /, **kwargs):
     """Calls host function `name` with keyword arguments; returns its result."""
     return _goru_call(name, kwargs)
 
 
-async def async_call(name, **kwargs):
+async def async_call(name, /, **kwargs):
     """Awaitable host call. Calls awaited together (asyncio.gather) reach the
     host as one batch and run there concurrently."""
+    return await _async_call(name, kwargs)
+
+
+async def _async_call(name, args):
     import asyncio
 
     loop = asyncio.get_running_loop()
     queue = getattr(loop, "_goru_pending", None)
     if queue is None:
-        return _goru_call(name, kwargs)
+        return _goru_call(name, args)
     future = loop.create_future()
-    queue.append((name, kwargs, future))
+    queue.append((name, args, future))
     return await future
 
 
@@ -131,20 +135,20 @@ def _not_granted(capability):
     )
 
 
-def _cap_call(capability, name, **args):
+def _cap_call(capability, function, /, **args):
     """A capability's call: with no provider of the name at all, the run
     simply was not granted that capability."""
     try:
-        return _goru_call(name, args)
+        return _goru_call(function, args)
     except HostError as exc:
         if exc.kind != "unknown_function":
             raise
     raise _not_granted(capability)
 
 
-async def _cap_async_call(capability, name, **args):
+async def _cap_async_call(capability, function, /, **args):
     try:
-        return await async_call(name, **args)
+        return await _async_call(function, args)
     except HostError as exc:
         if exc.kind != "unknown_function":
             raise
@@ -430,3 +434,14 @@ def fs_mkdir(path):
 
 def fs_remove(path):
     return _cap_call("fs", "fs_remove", path=path)
+
+
+def install_pkg(name, version=None):
+    """Has the host install a pure-Python package (and what it depends on)
+    into /packages, importable at once. Returns [{"name", "version"}] of what
+    was installed. Needs package installation enabled by the embedder."""
+    installed = _cap_call("package install", "install_pkg", name=name, version=version)
+    import importlib
+
+    importlib.invalidate_caches()
+    return installed

@@ -14,13 +14,13 @@ class HostError(Exception):
     kind: str
     def __init__(self, message: str, kind: Optional[str] = ...) -> None: ...
 
-def call(name: str, **kwargs: JSON) -> JSON:
+def call(name: str, /, **kwargs: JSON) -> JSON:
     """Calls the embedder's host function `name`."""
 
 def _goru_call(name: str, args: Optional[Dict[str, JSON]] = ...) -> JSON:
     """Low-level form of call(): arguments as one dict."""
 
-async def async_call(name: str, **kwargs: JSON) -> JSON:
+async def async_call(name: str, /, **kwargs: JSON) -> JSON:
     """Awaitable call(); calls awaited together reach the host as one batch."""
 
 def run_async(*awaitables: Awaitable[Any]) -> Any:
@@ -111,3 +111,12 @@ def fs_exists(path: str) -> bool: ...
 def fs_stat(path: str) -> Stat: ...
 def fs_mkdir(path: str) -> str: ...
 def fs_remove(path: str) -> str: ...
+
+class Installed(TypedDict):
+    name: str
+    version: str
+
+# Installs a pure-Python package and its dependencies into /packages (importable
+# at once); needs package installation enabled by the embedder. `version` is
+# "1.2.3" (exactly) or a specifier such as ">=1.2,<2".
+def install_pkg(name: str, version: Optional[str] = ...) -> List[Installed]: ...

@@ -15,7 +15,9 @@
 
 pub mod packages;
 
-use goru_core::{Language, Program};
+use std::sync::Arc;
+
+use goru_core::{HostFunctions, Language, Packages, Program};
 
 /// The interpreter module: CPython 3.12.0, VMware Wasm Labs build, pinned by
 /// SHA-256 in `runtimes/runtimes.toml`.
@@ -33,6 +35,10 @@ const GORU_API: &str = include_str!("goru.py");
 
 /// Type stubs of the guest API (`goru.pyi`), for editors and type checkers.
 pub const GORU_PYI: &str = include_str!("goru.pyi");
+
+/// Where the guest sees the packages directory of
+/// [`goru_core::RunOptions::packages`]; `shim.py` puts it on `sys.path`.
+pub const PACKAGES_PATH: &str = "/packages";
 
 /// Python 3.12 (CPython on WASI).
 ///
@@ -66,5 +72,17 @@ impl Language for Python {
     /// The same shim without code: it loops on the session protocol.
     fn session_program(&self) -> Option<Program> {
         Some(Program::new(["python", "-c", SHIM, GORU_API]).env("PYTHONDONTWRITEBYTECODE", "1"))
+    }
+
+    /// `/packages`, appended to `sys.path` (after the standard library).
+    fn packages_path(&self) -> Option<&str> {
+        Some(PACKAGES_PATH)
+    }
+
+    /// `install_pkg(name, version=None)`, installing with
+    /// [`packages::Installer`] (the machine's pip as resolver and downloader,
+    /// pure-Python wheels only) when the run allows it.
+    fn package_functions(&self, packages: Option<&Packages>) -> Option<Arc<dyn HostFunctions>> {
+        Some(Arc::new(packages::host::PackageFunctions::new(packages.cloned())))
     }
 }

@@ -33,6 +33,7 @@
 //! ```
 
 mod error;
+pub(crate) mod host;
 mod installer;
 mod pip;
 mod requirement;

@@ -10,7 +10,11 @@ _GORU_FUNCTIONS = (
     "call", "async_call", "run_async", "_goru_call",
     "kv_get", "kv_set", "kv_delete", "http_get",
     "fs_read", "fs_write", "fs_list", "fs_exists", "fs_stat", "fs_mkdir", "fs_remove",
+    "install_pkg",
 )
+# Where the host mounts the run's packages directory (read-only), if it has one:
+# after the standard library, as site-packages would be.
+_PACKAGES = "/packages"
 _GORU_OBJECTS = ("kv", "http", "fs")
 
 
@@ -115,6 +119,7 @@ def _goru_main():
     code = sys.argv.pop(1) if len(sys.argv) > 1 else None
     goru = _goru_module(api)
     sys.meta_path.insert(0, _AsyncioHook(goru))
+    sys.path.append(_PACKAGES)
     scope = {"__name__": "__main__", "__builtins__": __builtins__, "__doc__": None, "HostError": HostError}
     for name in _GORU_FUNCTIONS:
         scope[name] = _lazy_function(goru, name)

@@ -78,4 +78,5 @@ pub fn language_names() -> &'static [&'static str] {
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 #[doc = include_str!("../../../docs/embedding.md")]
+#[doc = include_str!("../../../docs/packages.md")]
 struct DocumentedExamples;

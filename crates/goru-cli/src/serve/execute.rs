@@ -25,7 +25,7 @@ pub async fn execute(
     let (cancel, _tracked) = state.runs.track();
     let options = state
         .defaults
-        .options(timeout, request.stdin)?
+        .options(language, timeout, request.stdin)?
         .cancel_handle(cancel);
 
     let _slot = state.admission.admit().await?;

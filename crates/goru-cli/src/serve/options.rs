@@ -15,6 +15,9 @@ use crate::units;
 pub struct RunDefaults {
     /// Limits from the flags; no host functions, no stdin.
     base: RunOptions,
+    /// `base` with `--packages` and its install policy, for languages that
+    /// have packages (the flag is server-wide, the language per request).
+    with_packages: RunOptions,
     /// What `--kv`, `--allow-host` and `--mount` grant; opened once per run
     /// or session, so no two share a key-value store.
     capabilities: Capabilities,
@@ -36,12 +39,21 @@ impl RunDefaults {
                 goru::language_by_name("python").ok_or("no default language in this build: pass --lang")?
             }
         };
+        if let Some(dir) = &args.grant.packages
+            && !dir.is_dir()
+            && !args.grant.package_install
+            && args.grant.allowed_packages.is_empty()
+        {
+            return Err(format!("--packages {}: not a directory", dir.display()));
+        }
+        let base = RunOptions::new()
+            .timeout(args.timeout)
+            .memory_bytes(args.memory)
+            .output_bytes(args.output_limit)
+            .host_calls(args.grant.max_host_calls);
         Ok(Self {
-            base: RunOptions::new()
-                .timeout(args.timeout)
-                .memory_bytes(args.memory)
-                .output_bytes(args.output_limit)
-                .host_calls(args.grant.max_host_calls),
+            with_packages: args.grant.packages(base.clone()),
+            base,
             capabilities,
             max_timeout: args.timeout,
             default_language,
@@ -89,12 +101,21 @@ impl RunDefaults {
         Ok(timeout)
     }
 
-    /// The options of one run or session: the server's limits with this
-    /// timeout and stdin, and a fresh grant of the server's capabilities.
-    pub fn options(&self, timeout: Duration, stdin: Option<String>) -> Result<RunOptions, ApiError> {
+    /// The options of one run or session of `language`: the server's limits
+    /// (and packages, if the language has them) with this timeout and stdin,
+    /// and a fresh grant of the server's capabilities.
+    pub fn options(
+        &self,
+        language: &dyn Language,
+        timeout: Duration,
+        stdin: Option<String>,
+    ) -> Result<RunOptions, ApiError> {
         let granted = self.capabilities.open().map_err(|e| ApiError::internal(&e))?;
-        Ok(self
-            .base
+        let base = match language.packages_path() {
+            Some(_) => &self.with_packages,
+            None => &self.base,
+        };
+        Ok(base
             .clone()
             .timeout(timeout)
             .stdin(stdin.unwrap_or_default())

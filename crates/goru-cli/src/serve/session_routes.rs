@@ -25,7 +25,7 @@ pub async fn create(
     let language = state.defaults.language(request.lang.as_deref())?;
     record_language(language.name());
     let timeout = state.defaults.timeout(request.timeout.as_ref())?;
-    let options = state.defaults.options(timeout, request.stdin)?;
+    let options = state.defaults.options(language, timeout, request.stdin)?;
     let reservation = state.sessions.reserve()?;
 
     // Starting an interpreter costs about what a run does: it takes a slot.

@@ -270,3 +270,92 @@ fn max_host_calls_is_applied() {
     let out = goru(&["--kv", "--max-host-calls", "2", "-c", &code]);
     assert_eq!(ok(&out), "limit this run has used up its host calls\n");
 }
+
+#[test]
+fn packages_flag_mounts_a_read_only_import_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("greeting.py"), "TEXT = 'hello from /packages'\n").unwrap();
+    let packages = dir.path().to_str().unwrap();
+    let out = goru(&[
+        "--packages",
+        packages,
+        "-c",
+        "import greeting; print(greeting.TEXT)",
+    ]);
+    assert_eq!(ok(&out), "hello from /packages\n");
+    let out = goru(&[
+        "--packages",
+        packages,
+        "-c",
+        "try:\n    open('/packages/new.py', 'w')\nexcept PermissionError:\n    print('refused')",
+    ]);
+    assert_eq!(ok(&out), "refused\n");
+    assert!(!dir.path().join("new.py").exists());
+    // Without the flag the module is not there.
+    let out = goru(&["-c", "import greeting"]);
+    assert_eq!(out.status, Some(1), "{out:?}");
+    assert!(out.stderr.contains("ModuleNotFoundError"), "{out:?}");
+}
+
+#[test]
+fn package_install_flags_need_a_packages_directory_and_python() {
+    let out = goru(&["--package-install", "-c", "1"]);
+    assert_eq!(out.status, Some(2), "{out:?}");
+    assert!(out.stderr.contains("--packages <DIR>"), "{out:?}");
+    let out = goru(&["--allow-package", "six", "-c", "1"]);
+    assert_eq!(out.status, Some(2), "{out:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let packages = dir.path().to_str().unwrap();
+    let out = goru(&[
+        "--packages",
+        packages,
+        "--allow-package",
+        "six",
+        "--package-install",
+        "-c",
+        "1",
+    ]);
+    assert_eq!(out.status, Some(2), "{out:?}");
+    let out = goru(&["--packages", packages, "-l", "js", "-c", "1"]);
+    assert_eq!(out.status, Some(1), "{out:?}");
+    assert!(
+        out.stderr.contains("js language has no packages directory"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn install_pkg_follows_the_package_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let packages = dir.path().to_str().unwrap();
+    let out = goru(&["--packages", packages, "-c", &py_error("install_pkg('six')")]);
+    assert_eq!(
+        ok(&out),
+        "not_granted package installation is not enabled for this run\n"
+    );
+    let out = goru(&[
+        "--packages",
+        packages,
+        "--allow-package",
+        "attrs",
+        "-c",
+        &py_error("install_pkg('six')"),
+    ]);
+    assert_eq!(
+        ok(&out),
+        "not_granted package \"six\" is not among the packages this run may install\n"
+    );
+    // A real install from the package index, through the machine's pip.
+    let out = goru(&[
+        "--packages",
+        packages,
+        "--allow-package",
+        "six",
+        "--timeout",
+        "180s",
+        "-c",
+        "print(install_pkg('six', '1.16.0')); import six; print(six.__version__)",
+    ]);
+    assert_eq!(ok(&out), "[{'name': 'six', 'version': '1.16.0'}]\n1.16.0\n");
+    assert!(dir.path().join("six.py").is_file());
+}

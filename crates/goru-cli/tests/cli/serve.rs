@@ -499,6 +499,27 @@ fn capabilities_apply_to_runs_and_sessions() {
 }
 
 #[test]
+fn packages_apply_to_python_and_leave_js_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shared.py"), "VALUE = 'from /packages'\n").unwrap();
+    let server = Server::start(&["--packages", dir.path().to_str().unwrap()]);
+    let reply = server.execute(json!({"code": "import shared; print(shared.VALUE)"}));
+    assert_eq!(reply.stdout(), "from /packages\n", "{reply:?}");
+    let session = server.session(json!({}));
+    assert_eq!(
+        server
+            .exec(&session, "import shared; print(shared.VALUE)")
+            .stdout(),
+        "from /packages\n"
+    );
+    let reply = server.execute(json!({"code": "console.log(1)", "lang": "js"}));
+    assert_eq!(reply.stdout(), "1\n", "{reply:?}");
+    let reply = server
+        .execute(json!({"code": "try:\n    install_pkg('six')\nexcept Exception as e:\n    print(e.kind)"}));
+    assert_eq!(reply.stdout(), "not_granted\n", "{reply:?}");
+}
+
+#[test]
 fn token_guards_every_route_but_health() {
     let server = Server::start(&["--token", "s3cret-token"]);
     assert_eq!(server.get("/health").status, 200);
@@ -772,6 +793,7 @@ fn unusable_flags_are_refused_before_listening() {
         &["serve", "--max-sessions", "0"],
         &["serve", "--queue-wait", "soon"],
         &["serve", "--mount", "/data:/nonexistent/goru-dir:ro"],
+        &["serve", "--packages", "/nonexistent/goru-packages"],
     ] {
         let out = goru(args);
         assert_eq!(out.status, Some(2), "{args:?}: {out:?}");

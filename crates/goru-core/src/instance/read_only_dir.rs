@@ -5,7 +5,7 @@
 //! symlink resolves to anything outside the directory; symlinks inside it are
 //! shown already followed, and ones that lead out are left out of listings.
 //! Anything that would write, create, rename or delete is refused with
-//! `PermissionDenied` (the guest sees `EACCES`).
+//! `PermissionDenied` (the guest sees `EPERM`: Python raises `PermissionError`).
 
 use std::io::{self, Read, Seek};
 use std::path::{Component, Path, PathBuf};

@@ -9,6 +9,8 @@ mod host_calls;
 mod isolation;
 mod javascript;
 mod limits;
+mod packages;
+mod packages_install;
 mod python;
 mod sessions;
 mod stubs;
