@@ -112,7 +112,7 @@ pub fn deps(args: &DepsArgs, run: &RunArgs) -> Result<u8, Failure> {
         ));
     }
     match &args.command {
-        DepsCommand::Install { requirements, dir } => install(requirements, &dir.dir),
+        DepsCommand::Install { requirements, dir } => install(requirements, &dir.dir, run),
         DepsCommand::List { dir } => list(&dir.dir),
         DepsCommand::Remove { names, dir } => remove(names, &dir.dir),
         DepsCommand::Cache {
@@ -121,8 +121,10 @@ pub fn deps(args: &DepsArgs, run: &RunArgs) -> Result<u8, Failure> {
     }
 }
 
-fn install(requirements: &[Requirement], dir: &Path) -> Result<u8, Failure> {
-    let installer = Installer::new().progress(|line| eprintln!("  {line}"));
+fn install(requirements: &[Requirement], dir: &Path, run: &RunArgs) -> Result<u8, Failure> {
+    let installer = Installer::new()
+        .bytecode(crate::run::executor(run)?)
+        .progress(|line| eprintln!("  {line}"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

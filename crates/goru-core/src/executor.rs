@@ -168,7 +168,7 @@ impl Executor {
         let packages = packages::for_run(language, options)?;
         let host = first
             .into_iter()
-            .chain(language.package_functions(packages.as_ref()))
+            .chain(language.package_functions(packages.as_ref(), self))
             .chain(options.host.iter().chain(&self.inner.host).cloned())
             .collect();
         let mut spec = RunSpec::new(

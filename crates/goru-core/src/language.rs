@@ -71,9 +71,14 @@ pub trait Language: Send + Sync + fmt::Debug + 'static {
     /// with a [`Language::packages_path`]. Asked once per run or session,
     /// with the run's packages directory and policy (`None` without a
     /// directory), so the functions can refuse clearly when installing is not
-    /// allowed. They are asked before any other provider.
-    fn package_functions(&self, packages: Option<&Packages>) -> Option<Arc<dyn HostFunctions>> {
-        let _ = packages;
+    /// allowed, and the run's executor (e.g. to byte-compile what they
+    /// install). They are asked before any other provider.
+    fn package_functions(
+        &self,
+        packages: Option<&Packages>,
+        executor: &crate::Executor,
+    ) -> Option<Arc<dyn HostFunctions>> {
+        let _ = (packages, executor);
         None
     }
 }

@@ -17,7 +17,7 @@ pub mod packages;
 
 use std::sync::Arc;
 
-use goru_core::{HostFunctions, Language, Packages, Program};
+use goru_core::{Executor, HostFunctions, Language, Packages, Program};
 
 /// The interpreter module: CPython 3.12.0, VMware Wasm Labs build, pinned by
 /// SHA-256 in `runtimes/runtimes.toml`.
@@ -81,8 +81,16 @@ impl Language for Python {
 
     /// `install_pkg(name, version=None)`, installing with
     /// [`packages::Installer`] (the machine's pip as resolver and downloader,
-    /// pure-Python wheels only) when the run allows it.
-    fn package_functions(&self, packages: Option<&Packages>) -> Option<Arc<dyn HostFunctions>> {
-        Some(Arc::new(packages::host::PackageFunctions::new(packages.cloned())))
+    /// pure-Python wheels only, byte-compiled by `executor`) when the run
+    /// allows it.
+    fn package_functions(
+        &self,
+        packages: Option<&Packages>,
+        executor: &Executor,
+    ) -> Option<Arc<dyn HostFunctions>> {
+        Some(Arc::new(packages::host::PackageFunctions::new(
+            packages.cloned(),
+            executor.clone(),
+        )))
     }
 }

@@ -32,6 +32,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bytecode;
 mod error;
 pub(crate) mod host;
 mod installer;

@@ -1,7 +1,7 @@
 //! The guest's `install_pkg(name, version=None)`: the run's policy is checked,
 //! then the host installer puts the package into the run's packages directory.
 
-use goru_core::{HostError, HostFunctions, HostFuture, PackageInstall, Packages, host_error_kinds};
+use goru_core::{Executor, HostError, HostFunctions, HostFuture, PackageInstall, Packages, host_error_kinds};
 use serde_json::Value;
 
 use super::{InstallError, Installer, Requirement, normalize_name};
@@ -17,8 +17,10 @@ pub(crate) struct PackageFunctions {
 }
 
 impl PackageFunctions {
-    pub(crate) fn new(packages: Option<Packages>) -> Self {
-        let installer = Installer::new().progress(|line| tracing::debug!(target: "goru::packages", "{line}"));
+    pub(crate) fn new(packages: Option<Packages>, executor: Executor) -> Self {
+        let installer = Installer::new()
+            .bytecode(executor)
+            .progress(|line| tracing::debug!(target: "goru::packages", "{line}"));
         Self { packages, installer }
     }
 }

@@ -8,6 +8,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use goru_core::Executor;
+
+use super::bytecode;
 use super::error::InstallError;
 use super::pip::{self, PipOutput, Progress};
 use super::requirement::{Requirement, normalize_name};
@@ -58,6 +61,7 @@ pub struct Installer {
     python: OsString,
     cache_dir: Option<PathBuf>,
     progress: Option<Progress>,
+    bytecode: Option<Executor>,
 }
 
 impl fmt::Debug for Installer {
@@ -66,6 +70,7 @@ impl fmt::Debug for Installer {
             .field("python", &self.python)
             .field("cache_dir", &self.cache_dir)
             .field("progress", &self.progress.is_some())
+            .field("bytecode", &self.bytecode.is_some())
             .finish()
     }
 }
@@ -93,6 +98,7 @@ impl Installer {
             python,
             cache_dir: Self::default_cache_dir(),
             progress: None,
+            bytecode: None,
         }
     }
 
@@ -152,6 +158,25 @@ impl Installer {
     /// ```
     pub fn progress(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(f));
+        self
+    }
+
+    /// Byte-compiles what it installs with the guest's CPython, run by
+    /// `executor` in the sandbox (compiling runs no package code), so the
+    /// guest's imports load `__pycache__/*.pyc` instead of compiling every
+    /// module in every run. If that fails the install still succeeds (with a
+    /// progress line saying so): the sources work without.
+    ///
+    /// ```no_run
+    /// use goru_core::Executor;
+    /// use goru_lang_python::packages::Installer;
+    ///
+    /// let installer = Installer::new().bytecode(Executor::builder().build()?);
+    /// # let _ = installer;
+    /// # Ok::<(), goru_core::Error>(())
+    /// ```
+    pub fn bytecode(mut self, executor: Executor) -> Self {
+        self.bytecode = Some(executor);
         self
     }
 
@@ -245,6 +270,19 @@ impl Installer {
             .collect();
         if !not_pure.is_empty() {
             return Err(InstallError::NotPurePython { packages: not_pure });
+        }
+        if let Some(executor) = &self.bytecode {
+            match bytecode::compile(executor, &tree).await {
+                Ok(modules) => self.say(&format!(
+                    "byte-compiled {modules} modules for CPython {PYTHON_VERSION}"
+                )),
+                Err(error) => {
+                    tracing::warn!(%error, "installed packages are not byte-compiled");
+                    self.say(&format!(
+                        "not byte-compiled ({error}); imports will compile the sources"
+                    ));
+                }
+            }
         }
         // The lock and the staging tree move into the blocking task: if this
         // future is dropped mid-move, the move still finishes under the lock
