@@ -9,19 +9,18 @@ use super::{InstallError, Installer, Requirement, normalize_name};
 /// The host function behind the guest's `install_pkg`.
 pub const INSTALL_FUNCTION: &str = "install_pkg";
 
-/// Serves [`INSTALL_FUNCTION`] for one run or session.
+/// Serves [`INSTALL_FUNCTION`] for one run or session. Every Python run
+/// gets one, so it only holds what it was given: the installer (which reads
+/// the environment) is made when the guest actually installs.
 #[derive(Debug)]
 pub(crate) struct PackageFunctions {
     packages: Option<Packages>,
-    installer: Installer,
+    executor: Executor,
 }
 
 impl PackageFunctions {
     pub(crate) fn new(packages: Option<Packages>, executor: Executor) -> Self {
-        let installer = Installer::new()
-            .bytecode(executor)
-            .progress(|line| tracing::debug!(target: "goru::packages", "{line}"));
-        Self { packages, installer }
+        Self { packages, executor }
     }
 }
 
@@ -31,12 +30,12 @@ impl HostFunctions for PackageFunctions {
             return None;
         }
         let packages = self.packages.clone();
-        let installer = self.installer.clone();
-        Some(Box::pin(async move { install(packages, installer, args).await }))
+        let executor = self.executor.clone();
+        Some(Box::pin(async move { install(packages, executor, args).await }))
     }
 }
 
-async fn install(packages: Option<Packages>, installer: Installer, args: Value) -> Result<Value, HostError> {
+async fn install(packages: Option<Packages>, executor: Executor, args: Value) -> Result<Value, HostError> {
     let not_enabled = || HostError::not_granted("package installation is not enabled for this run");
     let packages = packages.ok_or_else(not_enabled)?;
     if *packages.install() == PackageInstall::Disabled {
@@ -66,6 +65,9 @@ async fn install(packages: Option<Packages>, installer: Installer, args: Value) 
             )));
         }
     }
+    let installer = Installer::new()
+        .bytecode(executor)
+        .progress(|line| tracing::debug!(target: "goru::packages", "{line}"));
     let installed = installer
         .install(packages.dir(), &[requirement])
         .await

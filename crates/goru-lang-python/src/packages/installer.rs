@@ -239,9 +239,8 @@ impl Installer {
         self.say(&format!(
             "resolving {list} (pure-Python wheels for CPython {PYTHON_VERSION})"
         ));
-        let mut args = self.common_args();
-        args.extend(
-            [
+        let args = self.pip_args(
+            &[
                 "--no-warn-conflicts",
                 "--no-compile",
                 "--platform",
@@ -250,13 +249,11 @@ impl Installer {
                 "py",
                 "--abi",
                 "none",
-            ]
-            .map(OsString::from),
+            ],
+            &tree,
+            &report,
+            reqs,
         );
-        args.extend([OsString::from("--target"), tree.clone().into()]);
-        args.extend([OsString::from("--report"), report.clone().into()]);
-        args.push("--".into());
-        args.extend(reqs.iter().map(|r| OsString::from(r.to_string())));
         let output = self.run_pip(&args, staging.path(), true).await?;
         if !output.success() {
             return Err(self.explain_failure(&state, reqs, &output).await);
@@ -325,6 +322,18 @@ impl Installer {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
             Err(e) => Err(InstallError::io(format!("removing {}", dir.display()))(e)),
         }
+    }
+
+    /// The arguments of a pip run: the common options, `extra`, the target
+    /// tree and report file, then the requirements after `--`.
+    fn pip_args(&self, extra: &[&str], target: &Path, report: &Path, reqs: &[Requirement]) -> Vec<OsString> {
+        let mut args = self.common_args();
+        args.extend(extra.iter().map(OsString::from));
+        args.extend([OsString::from("--target"), target.into()]);
+        args.extend([OsString::from("--report"), report.into()]);
+        args.push("--".into());
+        args.extend(reqs.iter().map(|r| OsString::from(r.to_string())));
+        args
     }
 
     /// The options of every pip run: quiet about itself, no prompts, only
@@ -418,14 +427,14 @@ impl Installer {
                 state.display()
             )))?;
         let report = scratch.path().join("diag.json");
-        let mut args = self.common_args();
-        args.extend(["--dry-run", "--quiet"].map(OsString::from));
         // --target makes pip ignore what the host Python has installed. Its
         // output is not progress: it would repeat the first run's errors.
-        args.extend([OsString::from("--target"), scratch.path().join("tree").into()]);
-        args.extend([OsString::from("--report"), report.clone().into()]);
-        args.push("--".into());
-        args.extend(reqs.iter().map(|r| OsString::from(r.to_string())));
+        let args = self.pip_args(
+            &["--dry-run", "--quiet"],
+            &scratch.path().join("tree"),
+            &report,
+            reqs,
+        );
         let output = self.run_pip(&args, scratch.path(), false).await?;
         if !output.success() {
             return Ok(Vec::new());
