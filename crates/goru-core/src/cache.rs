@@ -25,6 +25,10 @@ pub(crate) struct ModuleCache {
     /// SHA-256 of each language's wasm, by language name and wasm length,
     /// so languages that do not know their digest are hashed once.
     digests: Mutex<HashMap<(String, usize), [u8; 32]>>,
+    /// Held while compiling: the stop-check middleware learns each module's
+    /// stop-global index as the module is compiled (see `instance/interrupt.rs`),
+    /// so two modules must not compile at once in one engine.
+    compiling: Mutex<()>,
 }
 
 impl ModuleCache {
@@ -35,6 +39,7 @@ impl ModuleCache {
             engine_id,
             slots: Mutex::default(),
             digests: Mutex::default(),
+            compiling: Mutex::default(),
         }
     }
 
@@ -71,10 +76,12 @@ impl ModuleCache {
         }
         let _span = tracing::info_span!("compile", language = name).entered();
         let started = std::time::Instant::now();
+        let compiling = lock(&self.compiling);
         let module = Module::new(&self.engine, wasm).map_err(|e| Error::Compile {
             language: name.to_string(),
             message: e.to_string(),
         })?;
+        drop(compiling);
         tracing::info!(language = name, elapsed = ?started.elapsed(), "compiled module");
         if let Some(disk) = &self.disk {
             disk.store(key, &module);

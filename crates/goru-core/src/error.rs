@@ -65,6 +65,12 @@ pub enum Error {
     /// The sandbox could not be set up (bad arguments, instantiation failure).
     #[error("setting up the sandbox failed: {0}")]
     Setup(String),
+    /// goru itself failed while running the guest (a panic in the engine, the
+    /// WASI layer or a host function). The run is over and its resources are
+    /// released; nothing of it is used afterwards. Always a goru bug: please
+    /// report it with the message.
+    #[error("internal error in the sandbox host: {0}")]
+    HostPanic(String),
     /// The options given are not usable.
     #[error("invalid option: {0}")]
     InvalidOption(String),

@@ -2,6 +2,7 @@
 
 mod builder;
 mod cancel;
+pub(crate) mod guest_thread;
 mod runtime;
 
 use std::sync::Arc;
@@ -9,7 +10,8 @@ use std::sync::Arc;
 use wasmer_wasix::PluggableRuntime;
 
 use crate::cache::ModuleCache;
-use crate::instance::{self, RunSpec, control::RunControl, control::StopReason};
+use crate::instance::control::{RunControl, STOP_GRACE, StopReason};
+use crate::instance::{self, RunSpec};
 use crate::session::{self, Session, block_on};
 use crate::{Error, HostFunctions, Language, Limits, Program, RunOptions, RunResult, packages};
 pub use builder::{Compiler, ExecutorBuilder};
@@ -73,7 +75,7 @@ impl Executor {
         options: RunOptions,
     ) -> Result<RunResult, Error> {
         let module = self.module(language).await?;
-        let (spec, control) = self.set_up(language, language.program(code), &options, None)?;
+        let (spec, control) = self.set_up(language, language.program(code), &options)?;
         let _stop_if_dropped = StopOnDrop(control.clone());
         let task = self
             .inner
@@ -92,7 +94,7 @@ impl Executor {
         options: RunOptions,
     ) -> Result<RunResult, Error> {
         let module = self.inner.cache.get(language)?;
-        let (spec, control) = self.set_up(language, language.program(code), &options, None)?;
+        let (spec, control) = self.set_up(language, language.program(code), &options)?;
         block_on(
             &self.inner.handle,
             supervise(self.inner.clone(), module, spec, control),
@@ -136,8 +138,8 @@ impl Executor {
             Error::InvalidOption(format!("the {} language has no session mode", language.name()))
         })?;
         let (link, requests, ready) = session::Link::new();
-        let first = Arc::new(session::LinkFunctions(link));
-        let (spec, control) = self.set_up(language, program, options, Some(first))?;
+        let (mut spec, control) = self.set_up(language, program, options)?;
+        spec.session = Some(Arc::new(link));
         let start = session::Start {
             language: language.name().to_owned(),
             spec,
@@ -155,20 +157,19 @@ impl Executor {
 
     /// What the guest thread needs: `program` with the options' limits, stdin
     /// and packages, and its host functions in the order they are asked
-    /// (`first`, the language's package functions, the run's, the
-    /// executor's); and the run's control (its deadline starts now), tied to
-    /// the caller's cancel handle.
+    /// (the language's package functions, the run's, the executor's); and
+    /// the run's control (its deadline starts now), tied to the caller's
+    /// cancel handle.
     fn set_up(
         &self,
         language: &dyn Language,
         program: Program,
         options: &RunOptions,
-        first: Option<Arc<dyn HostFunctions>>,
     ) -> Result<(RunSpec, Arc<RunControl>), Error> {
         let packages = packages::for_run(language, options)?;
-        let host = first
+        let host = language
+            .package_functions(packages.as_ref(), self)
             .into_iter()
-            .chain(language.package_functions(packages.as_ref(), self))
             .chain(options.host.iter().chain(&self.inner.host).cloned())
             .collect();
         let mut spec = RunSpec::new(
@@ -213,20 +214,31 @@ impl Executor {
     }
 }
 
-/// Runs the guest on a blocking thread and enforces the deadline from outside.
+/// Runs the guest on a thread of its own and enforces the deadline from outside.
+///
+/// Once the run is stopped, the caller gets its answer within
+/// [`STOP_GRACE`]: the guest traps at its next loop check or leaves its
+/// host-side wait well before that. Should it not (a goru bug: some host
+/// path that does not watch the stop), the run is reported as stopped with
+/// the output so far and the thread is left to end on its own.
 async fn supervise(
     inner: Arc<Inner>,
     module: wasmer::Module,
     spec: RunSpec,
     control: Arc<RunControl>,
 ) -> Result<RunResult, Error> {
-    let guest = {
+    let (stdout, stderr, timeout) = (spec.stdout.clone(), spec.stderr.clone(), spec.limits.timeout);
+    let (done, guest) = tokio::sync::oneshot::channel();
+    {
         let control = control.clone();
         let inner = inner.clone();
-        tokio::task::spawn_blocking(move || {
-            instance::run(&inner.engine, &inner.wasi_runtime, &module, spec, &control)
-        })
-    };
+        guest_thread::spawn(&inner.handle.clone(), move || {
+            let result = guest_thread::catch_panic(|| {
+                instance::run(&inner.engine, &inner.wasi_runtime, &module, spec, &control)
+            });
+            let _ = done.send(result);
+        })?;
+    }
     tokio::pin!(guest);
     let _finished = FinishOnDrop(control.clone());
     let deadline = tokio::time::Instant::from_std(control.deadline());
@@ -235,13 +247,33 @@ async fn supervise(
         () = tokio::time::sleep_until(deadline) => control.stop(StopReason::Timeout),
         () = control.stop_requested() => {}
     }
-    // The stop flag is raised: the guest traps at its next loop iteration, or
-    // its current host-side wait returns within a slice.
-    flatten(guest.await)
+    match tokio::time::timeout(STOP_GRACE, guest).await {
+        Ok(finished) => flatten(finished),
+        Err(_) => {
+            tracing::warn!(grace = ?STOP_GRACE, "a stopped guest did not end within the grace period; reporting the run as stopped");
+            let (stdout, stdout_truncated) = stdout.take();
+            let (stderr, stderr_truncated) = stderr.take();
+            let output = Box::new(crate::Output {
+                stdout,
+                stderr,
+                stdout_truncated,
+                stderr_truncated,
+            });
+            Err(match control.requested_stop() {
+                Some(StopReason::Cancelled) => Error::Cancelled { output },
+                _ => Error::Timeout {
+                    limit: timeout,
+                    output,
+                },
+            })
+        }
+    }
 }
 
-fn flatten(joined: Result<Result<RunResult, Error>, tokio::task::JoinError>) -> Result<RunResult, Error> {
-    joined.unwrap_or_else(|e| Err(Error::Setup(format!("the guest thread failed: {e}"))))
+fn flatten(
+    joined: Result<Result<RunResult, Error>, tokio::sync::oneshot::error::RecvError>,
+) -> Result<RunResult, Error> {
+    joined.unwrap_or_else(|_| Err(Error::HostPanic("the guest thread ended without a result".into())))
 }
 
 /// Marks the run finished, so late stop requests do nothing.

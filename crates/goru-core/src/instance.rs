@@ -27,6 +27,7 @@ use wasmer_types::TrapCode;
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
 
 use crate::host::HostFunctions;
+use crate::session::Link;
 use crate::{Error, GuestException, Limits, Output, Program, RunResult, TrapKind};
 use control::{RunControl, StopReason};
 use memory::MemoryBudget;
@@ -52,6 +53,8 @@ pub(crate) struct RunSpec {
     pub(crate) calls_left: Arc<AtomicUsize>,
     /// Host directories the guest sees read-only: (guest path, host path).
     pub(crate) read_only_dirs: Vec<(String, PathBuf)>,
+    /// The session this run serves, if it is one.
+    pub(crate) session: Option<Arc<Link>>,
 }
 
 impl RunSpec {
@@ -69,6 +72,7 @@ impl RunSpec {
             budget: MemoryBudget::new(limits.memory_pages()),
             calls_left: Arc::new(AtomicUsize::new(limits.host_calls)),
             read_only_dirs: Vec::new(),
+            session: None,
             program,
             limits,
             stdin,
@@ -96,6 +100,7 @@ pub(crate) fn run(
         frame_bytes: spec.limits.host_frame_bytes,
         calls_left: spec.calls_left.clone(),
         handle: spec.handle.clone(),
+        session: spec.session.clone(),
     };
     channel::install(&fs, channel, control.clone())
         .map_err(|e| Error::Setup(format!("creating the host-call channel: {e}")))?;
@@ -104,11 +109,12 @@ pub(crate) fn run(
     }
 
     let mut store = Store::new(engine.clone());
-
+    // Whatever path the run takes, a panic included, the stop flag is
+    // withdrawn while `store` (which owns the flag's storage) is still alive:
+    // the guard is declared after the store, so it is dropped first.
+    let withdraw = control::WithdrawFlag(control);
     let outcome = instantiate_and_start(&mut store, runtime, module, &spec, control, &fs);
-    // Whatever path the run took, the stop flag must be withdrawn while
-    // `store` (which owns the flag's memory) is still alive.
-    control.clear_flag();
+    drop(withdraw);
 
     let (stdout_bytes, stdout_truncated) = stdout.take();
     let (stderr_bytes, stderr_truncated) = stderr.take();
@@ -194,13 +200,8 @@ fn instantiate_and_start(
     if let Some(poll_env) = &poll_env {
         overrides::set_memory(store, poll_env, memory.clone());
     }
-    let view = memory.view(store);
-    if !(0..view.data_size()).contains(&interrupt::FLAG_ADDRESS) {
-        return Err(Error::Setup("the module's memory is empty".into()));
-    }
-    // SAFETY: the memory lives in `store`; wasmer's static memory style never
-    // moves it; `run` withdraws the flag before the store is dropped.
-    control.set_flag(unsafe { interrupt::StopFlag::new(view.data_ptr()) });
+    // SAFETY: `run` withdraws the flag (`WithdrawFlag`) before the store is dropped.
+    control.set_flag(unsafe { interrupt::StopFlag::of(store, &instance)? });
     let start = instance
         .exports
         .get_function("_start")

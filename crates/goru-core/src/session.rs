@@ -17,13 +17,14 @@ use std::time::Instant;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::error::SessionEnd;
+use crate::executor::guest_thread;
 use crate::instance::RunSpec;
-use crate::instance::control::{RunControl, StopReason};
+use crate::instance::control::{RunControl, STOP_GRACE, StopReason};
 use crate::instance::memory::MemoryBudget;
 use crate::instance::stdio::Capture;
 use crate::{Error, Limits, Output, RunResult};
 use link::{Done, Mode, Request};
-pub(crate) use link::{Link, LinkFunctions};
+pub(crate) use link::{Link, next_call_args};
 
 /// Options of a session: the same as a run's, see [`crate::Executor::session`]
 /// for how each applies to a session.
@@ -63,6 +64,8 @@ pub struct Session {
 struct Inner {
     language: String,
     requests: Mutex<Option<mpsc::UnboundedSender<Request>>>,
+    /// Set by [`Session::close`]: later runs get [`Error::SessionClosed`].
+    closed: std::sync::atomic::AtomicBool,
     turn: tokio::sync::Mutex<()>,
     control: Arc<RunControl>,
     stdout: Capture,
@@ -150,6 +153,7 @@ pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session
     let inner = Arc::new(Inner {
         language,
         requests: Mutex::new(Some(requests)),
+        closed: std::sync::atomic::AtomicBool::new(false),
         turn: tokio::sync::Mutex::new(()),
         stdout: spec.stdout.clone(),
         stderr: spec.stderr.clone(),
@@ -160,11 +164,11 @@ pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session
         ending: ending.clone(),
         handle: handle.clone(),
     });
-    handle.spawn_blocking(move || {
-        let outcome = run_guest(spec, &control);
+    guest_thread::spawn(&handle, move || {
+        let outcome = guest_thread::catch_panic(|| run_guest(spec, &control));
         control.finish();
         ending.record(outcome);
-    });
+    })?;
     let session = Session { inner };
     let control = &session.inner.control;
     let deadline = tokio::time::Instant::from_std(control.deadline());
@@ -271,15 +275,26 @@ impl Session {
         if sender.send(request).is_ok() {
             let deadline = tokio::time::Instant::from_std(inner.control.deadline());
             tokio::select! {
-                done = done => if let Ok(done) = done {
-                    inner.control.disarm();
-                    stop_if_dropped.defuse();
-                    if inner.budget.was_hit() {
-                        // Wasm memory never shrinks: an interpreter that reached
-                        // the cap stays there. Report this run, end the session.
-                        inner.end(SessionEnd::MemoryLimit);
+                done = done => match done {
+                    Ok(Ok(done)) => {
+                        inner.control.disarm();
+                        stop_if_dropped.defuse();
+                        if inner.budget.was_hit() {
+                            // Wasm memory never shrinks: an interpreter that reached
+                            // the cap stays there. Report this run, end the session.
+                            inner.end(SessionEnd::MemoryLimit);
+                        }
+                        return Ok((done, inner.output()));
                     }
-                    return Ok((done, inner.output()));
+                    // The guest broke the protocol: no trusting it further.
+                    Ok(Err(message)) => {
+                        stop_if_dropped.defuse();
+                        inner.fail(message);
+                        let _ = self.wait_for_end().await;
+                        let reason = inner.ending.reason().unwrap_or(SessionEnd::Cancelled);
+                        return Err(Error::SessionEnded { reason });
+                    }
+                    Err(_) => {}
                 },
                 () = tokio::time::sleep_until(deadline) => inner.control.stop(StopReason::Timeout),
                 () = inner.control.stop_requested() => {}
@@ -289,11 +304,25 @@ impl Session {
         Err(self.wait_for_end().await)
     }
 
-    /// Waits for the guest thread to be gone; the error of the run that
-    /// ended it, or why it ended.
+    /// Waits for the guest thread to be gone (at most [`STOP_GRACE`] once it
+    /// was stopped); the error of the run that ended it, or why it ended.
     async fn wait_for_end(&self) -> Error {
         let mut ended = self.inner.ending.ended.subscribe();
-        let _ = ended.wait_for(|ended| *ended).await;
+        let control = &self.inner.control;
+        tokio::select! {
+            _ = ended.wait_for(|ended| *ended) => {}
+            () = async {
+                control.stop_requested().await;
+                tokio::time::sleep(STOP_GRACE).await;
+            } => {
+                tracing::warn!(grace = ?STOP_GRACE, "a stopped session guest did not end within the grace period");
+                let reason = match control.requested_stop() {
+                    Some(StopReason::Timeout) => SessionEnd::Timeout,
+                    _ => SessionEnd::Cancelled,
+                };
+                return Error::SessionEnded { reason };
+            }
+        }
         let mut state = self
             .inner
             .ending
@@ -319,6 +348,9 @@ impl Inner {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::SessionClosed);
+        }
         if let Some(reason) = self.ending.reason() {
             return Err(Error::SessionEnded { reason });
         }
@@ -364,17 +396,26 @@ impl Inner {
             .take();
     }
 
+    /// Ends the session because the guest broke the session protocol, and
+    /// stops it whatever it is doing.
+    fn fail(&self, message: String) {
+        tracing::warn!(%message, "ending a session whose guest broke the protocol");
+        self.end(SessionEnd::Failed(format!(
+            "the guest broke the session protocol: {message}"
+        )));
+        self.control.stop(StopReason::Cancelled);
+    }
+
     fn close(&self) {
-        // Dropping the sender lets the waiting guest exit on its own; a guest
-        // busy with a run is stopped instead.
-        let closed = self
-            .requests
+        self.closed.store(true, Ordering::Release);
+        self.requests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if closed.is_some() && self.turn.try_lock().is_err() {
-            self.control.stop(StopReason::Cancelled);
-        }
+        // Stopped whatever it is doing: waiting for code, running a run, or
+        // running after it claimed to be done. The guest's word that it will
+        // exit when told is not taken.
+        self.control.stop(StopReason::Cancelled);
     }
 }
 

@@ -48,9 +48,10 @@ const MODULE: &str = r#"
     ;; e: exit:N
     (if (call $starts (local.get $cmd) (i32.const 101))
       (then (call $proc_exit (call $number (i32.add (local.get $cmd) (i32.const 5))))))
-    ;; s: spin forever
+    ;; s: spin forever, clearing the low bytes of memory as it goes (a
+    ;; guest owns all of its memory: no stop signal may live there)
     (if (call $starts (local.get $cmd) (i32.const 115))
-      (then (loop $forever (br $forever))))
+      (then (loop $forever (i64.store (i32.const 0) (i64.const 0)) (br $forever))))
     ;; g: grow:PAGES, trap if refused
     (if (call $starts (local.get $cmd) (i32.const 103))
       (then

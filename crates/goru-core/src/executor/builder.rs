@@ -128,11 +128,11 @@ impl ExecutorBuilder {
             Compiler::Cranelift => CraneliftOptLevel::Speed,
             Compiler::CraneliftUnoptimized => CraneliftOptLevel::None,
         });
-        cranelift.push_middleware(Arc::new(LoopCheck));
+        cranelift.push_middleware(Arc::new(LoopCheck::default()));
         let mut engine = EngineBuilder::new(cranelift).engine();
         engine.set_tunables(CappedTunables);
         let engine_id = format!(
-            "goru{}-loopcheck1-{}-{}-{:?}",
+            "goru{}-stopglobal2-{}-{}-{:?}",
             env!("CARGO_PKG_VERSION"),
             engine.deterministic_id(),
             engine.target().triple(),

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
+use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::AbortHandle;
 use virtual_fs::TmpFileSystem;
@@ -25,6 +26,7 @@ use virtual_fs::TmpFileSystem;
 use super::control::RunControl;
 use super::device::Device;
 use crate::host::{HostError, HostFunctions, kinds};
+use crate::session::{Link, next_call_args};
 use dispatch::Started;
 use frame::{FrameReader, Incoming};
 
@@ -39,6 +41,8 @@ pub(crate) struct ChannelConfig {
     /// Host calls left; shared so a session can refill it for each run.
     pub(crate) calls_left: Arc<AtomicUsize>,
     pub(crate) handle: tokio::runtime::Handle,
+    /// The session this run serves, if it is one.
+    pub(crate) session: Option<Arc<Link>>,
 }
 
 /// Puts the channel into `fs` at [`HOST_CHANNEL_PATH`].
@@ -78,6 +82,9 @@ struct Channel {
 
 enum Reply {
     Ready(Vec<u8>),
+    /// A session's request for its next piece of code (with the result of
+    /// the last), answered only once the guest's read reaches it.
+    SessionNext(Arc<Link>, serde_json::Value),
     /// `None` once the run was stopped while the calls ran.
     Running {
         reply: BoxFuture<'static, Option<Vec<u8>>>,
@@ -116,6 +123,11 @@ impl Channel {
     }
 
     fn start(&mut self, payload: &[u8]) -> Reply {
+        if let Some(link) = &self.config.session
+            && let Some(args) = next_call_args(payload)
+        {
+            return Reply::SessionNext(link.clone(), args);
+        }
         match dispatch::start(payload, &self.config.providers, &self.config.calls_left) {
             Started::Refused(reply) => Reply::Ready(frame::encode(&reply)),
             Started::Running(calls) => {
@@ -147,15 +159,14 @@ impl Channel {
                 // Nothing was asked: end of file rather than a wait forever.
                 None => return Poll::Ready(Ok(())),
                 Some(Reply::Ready(bytes)) => std::mem::take(bytes),
+                Some(Reply::SessionNext(link, args)) => match link.park(args, &self.control) {
+                    Some(result) => frame::encode(&json!({ "results": [dispatch::result_entry(result)] })),
+                    None => return Poll::Ready(Err(stopped())),
+                },
                 Some(Reply::Running { reply, .. }) => match reply.as_mut().poll(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Some(bytes)) => bytes,
-                    Poll::Ready(None) => {
-                        return Poll::Ready(Err(io::Error::new(
-                            io::ErrorKind::BrokenPipe,
-                            "the run was stopped",
-                        )));
-                    }
+                    Poll::Ready(None) => return Poll::Ready(Err(stopped())),
                 },
             };
             self.replies.pop_front();
@@ -163,6 +174,11 @@ impl Channel {
             self.out_pos = 0;
         }
     }
+}
+
+/// The read error of a guest whose run was stopped.
+fn stopped() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "the run was stopped")
 }
 
 impl Drop for Channel {

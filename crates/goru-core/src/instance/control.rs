@@ -8,6 +8,11 @@ use tokio::sync::Notify;
 
 use super::interrupt::StopFlag;
 
+/// How long a stopped guest has to end before its caller is answered
+/// anyway: a guest in a loop traps at the next iteration, one in a host-side
+/// wait leaves it within a sleep slice (20 ms).
+pub(crate) const STOP_GRACE: Duration = Duration::from_millis(200);
+
 /// Why the host stopped a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StopReason {
@@ -151,6 +156,15 @@ impl RunControl {
         if let Some(flag) = &*self.flag.lock().unwrap_or_else(PoisonError::into_inner) {
             flag.raise();
         }
+    }
+}
+
+/// Withdraws the run's stop flag when dropped, on every path out of a run.
+pub(crate) struct WithdrawFlag<'a>(pub(crate) &'a RunControl);
+
+impl Drop for WithdrawFlag<'_> {
+    fn drop(&mut self) {
+        self.0.clear_flag();
     }
 }
 

@@ -1,11 +1,19 @@
-//! Stopping guest code in the middle of a loop: a check at every loop header.
+//! Stopping guest code in the middle of a loop: a check of a host-owned stop flag at every loop header.
 //!
-//! A compile-time middleware makes every `loop` start with
-//! `if (i32.load8_u (i32.const 0)) unreachable`: one byte load and a branch
-//! per iteration. To stop a run, the host sets that byte (address 0 of the
-//! guest's memory, which C programs never use: it is the NULL address) from
-//! any thread, and the guest traps at its next loop iteration. Guest code that
-//! does not loop finishes on its own; runaway recursion overflows the stack.
+//! A compile-time middleware adds one mutable `i32` global to every module
+//! (exported to the host as [`STOP_GLOBAL`]) and makes every `loop` start with
+//! `if (global.get $stop) unreachable`: one load and a branch per iteration.
+//! To stop a run, the host sets that global from any thread, and the guest
+//! traps at its next loop iteration. Guest code that does not loop finishes
+//! on its own; runaway recursion overflows the stack.
+//!
+//! Why a global: the guest can read and write every byte of its own linear
+//! memory (in CPython a few lines of bytecode tricks give that), so a flag in
+//! linear memory can be cleared by the guest faster than the host sets it.
+//! A defined global lives in the instance's `VMContext`, in host memory the
+//! guest cannot address, and no instruction of the module can write it: the
+//! module's own code was written before the global existed and `global.set`
+//! needs its index.
 //!
 //! Why not wasmer's signal-based host interrupt: its handler treats a signal
 //! that lands in host code running on the guest's stack (a host call's
@@ -13,30 +21,60 @@
 //! that code's locks. That deadlocked the process in our tests; this check
 //! involves no signals at all.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
 
-use wasmer::sys::wasmparser::{BlockType, MemArg, Operator};
+use wasmer::sys::wasmparser::{BlockType, Operator};
 use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
-use wasmer_types::LocalFunctionIndex;
+use wasmer::{AsStoreMut, Extern, Instance};
+use wasmer_types::{
+    ExportIndex, GlobalIndex, GlobalInit, GlobalType, LocalFunctionIndex, ModuleInfo, Mutability, Type,
+};
 
-/// Guest address of the stop flag.
-pub(crate) const FLAG_ADDRESS: u64 = 0;
+use crate::Error;
 
-/// Adds the stop check to every loop of every function.
+/// The name under which every compiled module exports its stop global.
+pub(crate) const STOP_GLOBAL: &str = "__goru_stop";
+
+/// Adds the stop global to each module and the check to every loop.
+///
+/// The global's index is known only per module, so one module is compiled
+/// at a time per engine (the module cache holds a lock around compiling).
 #[derive(Debug, Default)]
-pub(crate) struct LoopCheck;
+pub(crate) struct LoopCheck {
+    stop_global: Mutex<Option<GlobalIndex>>,
+}
 
 impl ModuleMiddleware for LoopCheck {
+    fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
+        if info.exports.contains_key(STOP_GLOBAL) {
+            return Err(MiddlewareError::new(
+                "LoopCheck",
+                format!("the module already exports `{STOP_GLOBAL}`"),
+            ));
+        }
+        let index = info.globals.push(GlobalType::new(Type::I32, Mutability::Var));
+        info.global_initializers.push(GlobalInit::I32Const(0));
+        info.exports
+            .insert(STOP_GLOBAL.to_owned(), ExportIndex::Global(index));
+        *self.stop_global.lock().unwrap_or_else(PoisonError::into_inner) = Some(index);
+        Ok(())
+    }
+
     fn generate_function_middleware<'a>(
         &self,
         _: LocalFunctionIndex,
     ) -> Box<dyn FunctionMiddleware<'a> + 'a> {
-        Box::new(LoopCheckFunction)
+        let stop_global = *self.stop_global.lock().unwrap_or_else(PoisonError::into_inner);
+        Box::new(LoopCheckFunction { stop_global })
     }
 }
 
 #[derive(Debug)]
-struct LoopCheckFunction;
+struct LoopCheckFunction {
+    stop_global: Option<GlobalIndex>,
+}
 
 impl<'a> FunctionMiddleware<'a> for LoopCheckFunction {
     fn feed(
@@ -47,17 +85,12 @@ impl<'a> FunctionMiddleware<'a> for LoopCheckFunction {
         let is_loop = matches!(operator, Operator::Loop { .. });
         state.push_operator(operator);
         if is_loop {
+            let Some(global) = self.stop_global else {
+                return Err(MiddlewareError::new("LoopCheck", "no stop global in this module"));
+            };
             state.extend([
-                Operator::I32Const {
-                    value: FLAG_ADDRESS as i32,
-                },
-                Operator::I32Load8U {
-                    memarg: MemArg {
-                        align: 0,
-                        max_align: 0,
-                        offset: 0,
-                        memory: 0,
-                    },
+                Operator::GlobalGet {
+                    global_index: global.as_u32(),
                 },
                 Operator::If {
                     blockty: BlockType::Empty,
@@ -70,29 +103,42 @@ impl<'a> FunctionMiddleware<'a> for LoopCheckFunction {
     }
 }
 
-/// The host's handle on one instance's stop flag.
+/// The host's handle on one instance's stop global.
 #[derive(Debug)]
-pub(crate) struct StopFlag(*mut u8);
+pub(crate) struct StopFlag(NonNull<u32>);
 
-// SAFETY: the pointer is only written through `raise`, with an atomic byte
-// store, and only while the owning `RunControl` says the instance is alive.
+// SAFETY: the pointer is only written through `raise`, with an atomic store,
+// and only while the owning `RunControl` holds the flag, which the guest
+// thread withdraws before the instance is dropped.
 unsafe impl Send for StopFlag {}
 
 impl StopFlag {
-    /// The flag in the memory whose base address is `base`.
+    /// The stop global of `instance`, whose store is `store`.
     ///
     /// # Safety
-    /// `base` must point to a live linear memory of at least one page whose
-    /// base does not move (wasmer's static memory style), and [`StopFlag::raise`]
-    /// must not be called after that memory is freed.
-    pub(crate) unsafe fn new(base: *mut u8) -> Self {
-        Self(base.wrapping_add(FLAG_ADDRESS as usize))
+    /// [`StopFlag::raise`] must not be called once `store` (which owns the
+    /// instance and so the global's storage) is dropped.
+    pub(crate) unsafe fn of(store: &mut impl AsStoreMut, instance: &Instance) -> Result<Self, Error> {
+        let global = instance
+            .exports
+            .get_global(STOP_GLOBAL)
+            .map_err(|e| Error::Setup(format!("the module has no stop global: {e}")))?;
+        let vm = Extern::Global(global.clone()).to_vm_extern().unwrap_sys();
+        let wasmer::sys::vm::VMExtern::Global(handle) = vm else {
+            return Err(Error::Setup("the stop global is not a global".into()));
+        };
+        let definition = handle.get(store.objects_mut().as_sys()).vmglobal();
+        // The definition's first bytes hold the value; an `i32` global is read
+        // by compiled code as the low 4 bytes (little-endian on every target
+        // wasmer's sys backend supports).
+        Ok(Self(definition.cast::<u32>()))
     }
 
     /// Sets the flag; the guest traps at its next loop iteration.
     pub(crate) fn raise(&self) {
-        // SAFETY: see `new`: the byte is in a live memory. The guest reads it
-        // with plain loads; a racing byte store is benign on every target wasmer supports.
-        unsafe { AtomicU8::from_ptr(self.0).store(1, Ordering::Release) }
+        // SAFETY: see `of`: the global is alive. Compiled code reads it with
+        // plain loads; a racing aligned store is benign on every target wasmer
+        // supports.
+        unsafe { AtomicU32::from_ptr(self.0.as_ptr()).store(1, Ordering::Release) }
     }
 }

@@ -1,13 +1,22 @@
-//! The host side of the session protocol: the reserved host function the
-//! guest calls to hand in a result and wait for its next piece of code.
+//! The host side of the session protocol: the guest hands in a result and waits for its next piece of code.
+//!
+//! The guest asks with an ordinary host call, [`SESSION_NEXT_FUNCTION`], alone
+//! in its frame. The channel does not dispatch that call: it keeps the frame's
+//! place in the reply queue and, only when the guest's read reaches it, calls
+//! [`Link::park`] on the guest's own thread. So the result is taken as final
+//! only while the guest is provably parked in that read — a guest that writes
+//! such a frame and goes on running has reported nothing, and stays under its
+//! deadline. The read returns when the next request comes, or fails when the
+//! run is stopped.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::host::{HostError, HostFunctions, HostFuture};
+use crate::host::HostError;
+use crate::instance::control::RunControl;
 use crate::{GuestException, SESSION_NEXT_FUNCTION};
 
 /// What a run asks of the guest.
@@ -15,7 +24,7 @@ use crate::{GuestException, SESSION_NEXT_FUNCTION};
 pub(crate) struct Request {
     pub(crate) code: String,
     pub(crate) mode: Mode,
-    pub(crate) reply: oneshot::Sender<Done>,
+    pub(crate) reply: oneshot::Sender<Result<Done, String>>,
 }
 
 /// How the guest treats a request's code.
@@ -50,61 +59,109 @@ pub(crate) struct Done {
     pub(crate) complete: Option<bool>,
 }
 
-/// Shared by the session handle and the guest's host function.
+/// Shared by the session handle and the guest's channel.
 #[derive(Debug)]
 pub(crate) struct Link {
-    requests: tokio::sync::Mutex<mpsc::UnboundedReceiver<Request>>,
+    requests: Mutex<mpsc::UnboundedReceiver<Request>>,
     /// The reply slot of the request the guest is working on.
-    current: Mutex<Option<oneshot::Sender<Done>>>,
-    /// Told once, when the guest first asks for work: the interpreter is up.
+    current: Mutex<Option<oneshot::Sender<Result<Done, String>>>>,
+    /// Told once, when the guest first parks: the interpreter is up.
     ready: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+/// The one call of a frame that asks for the next request: its arguments.
+pub(crate) fn next_call_args(payload: &[u8]) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Frame {
+        calls: [Call; 1],
+    }
+    #[derive(Deserialize)]
+    struct Call {
+        #[serde(rename = "fn")]
+        name: String,
+        #[serde(default)]
+        args: Value,
+    }
+    // Cheap test first: most frames of a session are ordinary host calls.
+    let name = SESSION_NEXT_FUNCTION.as_bytes();
+    if !payload.windows(name.len()).any(|w| w == name) {
+        return None;
+    }
+    let [call] = serde_json::from_slice::<Frame>(payload).ok()?.calls;
+    (call.name == SESSION_NEXT_FUNCTION).then_some(call.args)
 }
 
 impl Link {
     /// The link, the sender of requests and the readiness signal.
-    pub(crate) fn new() -> (Arc<Self>, mpsc::UnboundedSender<Request>, oneshot::Receiver<()>) {
+    pub(crate) fn new() -> (Self, mpsc::UnboundedSender<Request>, oneshot::Receiver<()>) {
         let (requests_tx, requests_rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = oneshot::channel();
-        let link = Arc::new(Self {
-            requests: tokio::sync::Mutex::new(requests_rx),
+        let link = Self {
+            requests: Mutex::new(requests_rx),
             current: Mutex::new(None),
             ready: Mutex::new(Some(ready_tx)),
-        });
+        };
         (link, requests_tx, ready_rx)
+    }
+
+    /// The guest is parked in its read of the reply to a
+    /// [`SESSION_NEXT_FUNCTION`] call with `args`: hands its result to the
+    /// waiting run and blocks this (the guest's) thread until the next
+    /// request. `None` if the run is stopped meanwhile.
+    pub(crate) fn park(&self, args: &Value, control: &RunControl) -> Option<Result<Value, HostError>> {
+        if let Some(ready) = lock(&self.ready).take() {
+            let _ = ready.send(());
+        }
+        if let Some(reply) = lock(&self.current).take() {
+            let done = match args.get("done") {
+                Some(done) if !done.is_null() => {
+                    Done::deserialize(done).map_err(|e| format!("malformed session result: {e}"))
+                }
+                _ => Ok(Done::default()),
+            };
+            let malformed = done.as_ref().err().cloned();
+            let _ = reply.send(done);
+            if let Some(message) = malformed {
+                // The run is answered with the error and the session ends.
+                return Some(Err(HostError::invalid_argument(message)));
+            }
+        }
+        let mut requests = lock(&self.requests);
+        let next = futures::executor::block_on(async {
+            tokio::select! {
+                next = requests.recv() => Some(next),
+                () = control.stop_requested() => None,
+            }
+        })?;
+        Some(Ok(match next {
+            Some(request) => {
+                *lock(&self.current) = Some(request.reply);
+                json!({ "code": request.code, "mode": request.mode.as_str() })
+            }
+            None => json!({ "close": true }),
+        }))
     }
 }
 
-/// The guest's view of the link: one reserved host function.
-#[derive(Debug)]
-pub(crate) struct LinkFunctions(pub(crate) Arc<Link>);
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
-impl HostFunctions for LinkFunctions {
-    fn call(&self, name: &str, args: Value) -> Option<HostFuture> {
-        if name != SESSION_NEXT_FUNCTION {
-            return None;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_frame_with_the_one_next_call_is_a_session_frame() {
+        let next = br#"{"calls":[{"fn":"goru_session_next","args":{"done":null}}]}"#;
+        assert_eq!(next_call_args(next), Some(json!({"done": null})));
+        for other in [
+            &br#"{"calls":[{"fn":"kv_get","args":["goru_session_next"]}]}"#[..],
+            br#"{"calls":[{"fn":"goru_session_next"},{"fn":"goru_session_next"}]}"#,
+            br#"{"calls":[]}"#,
+            b"goru_session_next",
+        ] {
+            assert_eq!(next_call_args(other), None, "{}", String::from_utf8_lossy(other));
         }
-        let link = self.0.clone();
-        Some(Box::pin(async move {
-            if let Some(ready) = link.ready.lock().unwrap_or_else(PoisonError::into_inner).take() {
-                let _ = ready.send(());
-            }
-            let finished = link.current.lock().unwrap_or_else(PoisonError::into_inner).take();
-            if let Some(reply) = finished {
-                let done = match args.get("done") {
-                    Some(done) if !done.is_null() => Done::deserialize(done)
-                        .map_err(|e| HostError::invalid_argument(format!("malformed session result: {e}")))?,
-                    _ => Done::default(),
-                };
-                let _ = reply.send(done);
-            }
-            let next = link.requests.lock().await.recv().await;
-            Ok(match next {
-                Some(request) => {
-                    *link.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(request.reply);
-                    json!({ "code": request.code, "mode": request.mode.as_str() })
-                }
-                None => json!({ "close": true }),
-            })
-        }))
     }
 }

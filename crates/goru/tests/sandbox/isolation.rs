@@ -96,24 +96,3 @@ fn the_interpreters_import_nothing_but_wasi() {
         );
     }
 }
-
-#[test]
-fn the_stop_flag_address_is_free_in_both_interpreters() {
-    // goru stops loops through a flag at guest address 0 (see
-    // goru-core's interrupt.rs); no data segment may be placed there.
-    use wasmer::wasmparser::{DataKind, Operator, Parser, Payload};
-    for wasm in [goru_lang_python::PYTHON_WASM, goru_lang_js::QUICKJS_WASM] {
-        for payload in Parser::new(0).parse_all(wasm) {
-            if let Payload::DataSection(reader) = payload.unwrap() {
-                for data in reader {
-                    if let DataKind::Active { offset_expr, .. } = data.unwrap().kind {
-                        let mut ops = offset_expr.get_operators_reader();
-                        if let Operator::I32Const { value } = ops.read().unwrap() {
-                            assert!(value > 0, "a data segment starts at address {value}");
-                        }
-                    }
-                }
-            }
-        }
-    }
-}

@@ -103,7 +103,7 @@ fn start_call(call: Call, providers: &[Arc<dyn HostFunctions>]) -> HostFuture {
     })
 }
 
-fn result_entry(result: Result<Value, HostError>) -> Value {
+pub(crate) fn result_entry(result: Result<Value, HostError>) -> Value {
     match result {
         Ok(value) => json!({ "ok": value }),
         Err(error) => json!({ "error": error_value(&error) }),

@@ -1,6 +1,7 @@
 //! The host's own resources while guests misbehave: CPU after a timeout, and
-//! resident memory under a memory cap. A test binary of its own, with its
-//! tests serialised, so no other run disturbs the process-wide figures.
+//! resident memory under a memory cap. These run guests in the test process
+//! itself, serialised; the other attacks of this binary run in child
+//! processes, so they do not disturb these process-wide figures.
 
 use std::sync::Mutex;
 use std::time::Duration;
