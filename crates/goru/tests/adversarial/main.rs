@@ -8,5 +8,6 @@
 mod child;
 mod guest;
 mod memory_writer;
+mod panics;
 mod resources;
 mod session_frames;
