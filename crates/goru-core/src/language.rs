@@ -10,6 +10,19 @@ use crate::{HostFunctions, Packages};
 /// The trait is object-safe: executors hold languages as `Arc<dyn Language>`,
 /// so a crate that depends on `goru-core` alone can add one.
 ///
+/// # What goru does to the module, and what the module must not do
+///
+/// goru compiles the module with a stop check at the head of every `loop`:
+/// it adds one mutable `i32` global, exported as `__goru_stop`, which the
+/// host sets to stop the run, and the guest traps at its next loop
+/// iteration. The global lives in host memory; nothing the guest writes to
+/// its linear memory can clear it, and no address of that memory is
+/// reserved. The module must not export a name `__goru_stop` itself (it is
+/// refused at compile time). A guest blocked in a host-side wait (a sleep,
+/// a host call, a session waiting for its next request) is released by the
+/// host. So a stopped run ends within a loop iteration or a wait's slice,
+/// whatever the guest does; a module needs no cooperation for it.
+///
 /// ```
 /// use goru_core::{Language, Program};
 ///
@@ -55,6 +68,11 @@ pub trait Language: Send + Sync + fmt::Debug + 'static {
     /// for `exec` and `repl` (repl also shows the value of a final
     /// expression), `{"complete": BOOL}` for `check`. It flushes its output
     /// before reporting a result.
+    ///
+    /// The call must be alone in its frame. The host takes the result as
+    /// final only once the guest is blocked reading the reply: a guest that
+    /// sends the frame and goes on running is still in the same run, under
+    /// its deadline. A `done` that does not parse ends the session.
     fn session_program(&self) -> Option<Program> {
         None
     }
