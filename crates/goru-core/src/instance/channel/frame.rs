@@ -125,6 +125,9 @@ pub(crate) fn encode(payload: &Value) -> Vec<u8> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
