@@ -327,6 +327,9 @@ fn admit(url: Url, allow: &AllowList) -> Result<Target, HttpError> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
