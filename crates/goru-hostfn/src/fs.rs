@@ -26,11 +26,15 @@
 //! ```
 
 mod config;
+#[cfg(all(test, unix))]
+mod containment_proptests;
 mod error;
 mod filesystem;
 mod mount;
 mod ops;
 mod path;
+#[cfg(test)]
+mod resolve_proptests;
 
 pub use config::FsConfig;
 pub use error::FsError;

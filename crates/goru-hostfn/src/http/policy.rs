@@ -129,6 +129,10 @@ fn fold(domain: &str) -> &str {
 
 fn domain_matches(allowed: &str, host: &str) -> bool {
     let host = fold(host).to_ascii_lowercase();
+    // An empty label (`.example.com`, `a..example.com`) makes a name that is no subdomain.
+    if host.split('.').any(str::is_empty) {
+        return false;
+    }
     host == allowed || host.strip_suffix(allowed).is_some_and(|sub| sub.ends_with('.'))
 }
 
@@ -323,6 +327,9 @@ fn admit(url: Url, allow: &AllowList) -> Result<Target, HttpError> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -435,6 +442,21 @@ mod tests {
         assert_eq!(kind(&e, "https://api.example.com.evil/"), "not_allowed");
         assert_eq!(kind(&e, "https://api.example.com../"), "not_allowed");
         assert_eq!(kind(&e, "https://api-example.com/"), "not_allowed");
+    }
+
+    #[test]
+    fn a_name_with_an_empty_label_is_no_subdomain() {
+        let e = ["example.com"];
+        for url in [
+            "https://.example.com/",
+            "https://.example.com./",
+            "https://a..example.com/",
+            "https://a.\u{3002}example.com/",
+        ] {
+            assert_eq!(kind(&e, url), "not_allowed", "{url}");
+        }
+        // The case the property test found.
+        assert_eq!(kind(&["example"], "https://.example:443"), "not_allowed");
     }
 
     #[test]

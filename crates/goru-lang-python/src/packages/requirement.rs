@@ -495,6 +495,9 @@ fn parse_version(op: &str, version: &str) -> Result<String, RequirementError> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

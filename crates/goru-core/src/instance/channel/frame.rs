@@ -70,6 +70,12 @@ impl FrameReader {
                 }
                 State::Body { len, bytes } => {
                     let take = (*len - bytes.len()).min(buf.len());
+                    if bytes.capacity() - bytes.len() < take {
+                        // Doubling as a Vec would, but never past the announced length: left
+                        // to itself the Vec may grow to almost twice the cap.
+                        let target = (bytes.capacity() * 2).clamp(bytes.len() + take, *len);
+                        bytes.reserve_exact(target - bytes.len());
+                    }
                     bytes.extend_from_slice(&buf[..take]);
                     buf = &buf[take..];
                 }
@@ -119,6 +125,9 @@ pub(crate) fn encode(payload: &Value) -> Vec<u8> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -166,6 +175,21 @@ mod tests {
             out,
             vec![Incoming::Oversized(10), Incoming::Frame(b"ok".to_vec())]
         );
+    }
+
+    #[test]
+    fn a_large_frame_grows_its_buffer_no_further_than_its_length() {
+        // Found by the property test: doubling took this frame's buffer to 512 KiB.
+        let len = 325_110;
+        let mut reader = FrameReader::new(333_930);
+        let mut out = Vec::new();
+        for chunk in framed(&vec![7; len]).chunks(16_554) {
+            reader.feed(chunk, &mut out);
+            if let State::Body { bytes, .. } = &reader.state {
+                assert!(bytes.capacity() <= len, "{} bytes", bytes.capacity());
+            }
+        }
+        assert_eq!(out, vec![Incoming::Frame(vec![7; len])]);
     }
 
     #[test]
