@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::Once;
 
 mod capabilities;
+mod code;
 mod deps;
 mod repl;
 mod serve;

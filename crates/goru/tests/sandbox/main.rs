@@ -5,7 +5,9 @@
 mod capabilities;
 mod common;
 mod concurrency;
+mod exit_status;
 mod host_calls;
+mod invalid_code;
 mod isolation;
 mod javascript;
 mod limits;
