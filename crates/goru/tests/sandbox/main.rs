@@ -14,5 +14,6 @@ mod limits;
 mod packages;
 mod packages_install;
 mod python;
+mod recursion;
 mod sessions;
 mod stubs;
