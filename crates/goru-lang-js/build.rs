@@ -1,13 +1,30 @@
 //! Ensures the pinned quickjs interpreter is in `<workspace>/runtimes/` (fetching and
-//! verifying it if needed) and exposes it to the crate as `GORU_QUICKJS_WASM` (absolute path) and
-//! `GORU_QUICKJS_WASM_SHA256` (hex digest).
+//! verifying it if needed), applies goru's stack patch to it (see `build/stack.rs`) and
+//! exposes the result to the crate as `GORU_QUICKJS_PATCHED_WASM` (absolute path) and
+//! `GORU_QUICKJS_PATCHED_WASM_SHA256` (hex digest of the patched bytes).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+#[path = "build/stack.rs"]
+mod stack;
 
 fn main() {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let out_dir = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
     let pin_file = Path::new(&manifest_dir).join("../../runtimes/runtimes.toml");
-    if let Err(e) = goru_runtimes::build_script::emit_rustc_env(&pin_file, "quickjs", "GORU_QUICKJS_WASM") {
-        panic!("cannot get the quickjs interpreter: {e}");
-    }
+    let pinned = goru_runtimes::build_script::emit_rustc_env(&pin_file, "quickjs", "GORU_QUICKJS_WASM")
+        .unwrap_or_else(|e| panic!("cannot get the quickjs interpreter: {e}"));
+    println!("cargo:rerun-if-changed=build/stack.rs");
+
+    let bytes = std::fs::read(&pinned).unwrap_or_else(|e| panic!("cannot read {}: {e}", pinned.display()));
+    let patched = stack::patch(bytes).unwrap_or_else(|e| panic!("cannot patch {}: {e}", pinned.display()));
+    let path = PathBuf::from(out_dir).join("qjs-goru.wasm");
+    std::fs::write(&path, &patched).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    println!("cargo:rustc-env=GORU_QUICKJS_PATCHED_WASM={}", path.display());
+    println!(
+        "cargo:rustc-env=GORU_QUICKJS_PATCHED_WASM_SHA256={}",
+        hex::encode(Sha256::digest(&patched))
+    );
 }

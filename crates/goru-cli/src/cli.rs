@@ -26,11 +26,12 @@ no host environment variables and not the host's stdin (use --stdin-file),
 unless a capability flag grants it one: --kv, --allow-host, --mount.
 
 Exit status:
-  0-255  the guest's own exit status (sys.exit(n), std.exit(n)); statuses
-         outside 0-255 become 255
+  0-255  the guest's own exit status: after sys.exit(n) / std.exit(n) the
+         low 8 bits of n, as python3's (sys.exit(300) gives 44, -1 255)
   1      the guest raised an uncaught exception (traceback on stderr), or
          goru itself failed (unreadable file, sandbox setup, ...)
-  2      bad command line
+  2      bad command line, or code no interpreter may be given (a NUL
+         character: 'source code cannot contain null bytes')
   124    the run hit --timeout
   125    the run hit --memory
   126    the guest trapped (stack overflow, interpreter abort, ...)

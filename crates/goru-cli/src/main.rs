@@ -6,18 +6,16 @@
 mod cli;
 mod deps;
 mod grant;
+mod logging;
 mod repl;
 mod run;
 mod serve;
 mod units;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::LevelFilter;
 
 use crate::cli::{Cli, Command};
 
@@ -58,7 +56,7 @@ fn main() -> ExitCode {
         Err(error) => return report(Failure::Usage(clap_message(&error))),
     };
     // A service logs its requests by default; the one-shot commands stay quiet.
-    init_logging(match cli.command {
+    logging::init(match cli.command {
         Some(Command::Serve(_)) => serve::DEFAULT_LOG,
         _ => "off",
     });
@@ -89,20 +87,6 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status),
         Err(failure) => report(failure),
     }
-}
-
-/// `RUST_LOG` sets goru's own log, on stderr; without it the log is what
-/// the `default` directive says (off, but for `goru serve`).
-fn init_logging(default: &str) {
-    let default = default.parse().unwrap_or_else(|_| LevelFilter::OFF.into());
-    let filter = EnvFilter::builder()
-        .with_default_directive(default)
-        .from_env_lossy();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
 }
 
 /// Prints `failure` as one line and returns its status.

@@ -157,6 +157,8 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
         input.remember(&chunk);
         match session.run_repl_blocking(&chunk) {
             Ok(result) => write_output(&result.output, args.output_limit),
+            // Refused before the guest saw it: the session is as it was.
+            Err(error @ Error::InvalidCode(_)) => eprintln!("goru: {error}"),
             Err(error) => {
                 if let Some(output) = error.output() {
                     write_output(output, args.output_limit);

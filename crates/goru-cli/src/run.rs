@@ -96,35 +96,44 @@ fn pick_language(
     }
 }
 
+/// The code as text, refused (a usage error) if no interpreter may be
+/// given it: python3's rule, no NUL characters, for every language.
 fn read_code(source: &Source<'_>) -> Result<String, Failure> {
     let bytes = match source {
-        Source::Inline(code) => return Ok((*code).to_owned()),
+        Source::Inline(code) => code.as_bytes().to_vec(),
         Source::File(path) => std::fs::read(path)
             .with_context(|| format!("cannot read {}", path.display()))
             .map_err(Failure::Other)?,
-        Source::Stdin => {
-            let mut stdin = std::io::stdin().lock();
-            if stdin.is_terminal() {
-                return Err(Failure::Usage(
-                    "no code given: pass -c CODE or a FILE, or pipe the code on stdin (see goru --help)"
-                        .into(),
-                ));
-            }
-            let mut bytes = Vec::new();
-            stdin
-                .read_to_end(&mut bytes)
-                .context("cannot read the code from stdin")
-                .map_err(Failure::Other)?;
-            bytes
-        }
+        Source::Stdin => read_stdin()?,
     };
-    String::from_utf8(bytes).map_err(|_| {
-        let name = match source {
-            Source::File(path) => path.display().to_string(),
-            _ => "the code on stdin".into(),
-        };
-        Failure::Other(anyhow!("{name} is not valid UTF-8 text"))
-    })
+    let code = String::from_utf8(bytes)
+        .map_err(|_| Failure::Other(anyhow!("{} is not valid UTF-8 text", source_name(source))))?;
+    goru::check_code(&code).map_err(|e| Failure::Usage(format!("{}: {e}", source_name(source))))?;
+    Ok(code)
+}
+
+fn read_stdin() -> Result<Vec<u8>, Failure> {
+    let mut stdin = std::io::stdin().lock();
+    if stdin.is_terminal() {
+        return Err(Failure::Usage(
+            "no code given: pass -c CODE or a FILE, or pipe the code on stdin (see goru --help)".into(),
+        ));
+    }
+    let mut bytes = Vec::new();
+    stdin
+        .read_to_end(&mut bytes)
+        .context("cannot read the code from stdin")
+        .map_err(Failure::Other)?;
+    Ok(bytes)
+}
+
+/// How messages name where the code came from.
+fn source_name(source: &Source<'_>) -> String {
+    match source {
+        Source::Inline(_) => "the code of -c".into(),
+        Source::File(path) => path.display().to_string(),
+        Source::Stdin => "the code on stdin".into(),
+    }
 }
 
 /// Writes the guest's bytes untouched, then a note for each truncated stream.
@@ -148,12 +157,14 @@ fn write_all_flush(stream: &mut impl Write, bytes: &[u8]) -> std::io::Result<()>
     stream.flush()
 }
 
-/// The process status for a guest that ran to its end. Statuses outside
-/// 0..=255 become 255, so a failure never reads as success.
+/// The process status for a guest that ran to its end: its own (goru
+/// reports 0..=255, the low 8 bits of what the guest passed to exit), or 1
+/// after an uncaught exception.
 fn guest_status(exit_code: i32, raised: bool) -> u8 {
     match u8::try_from(exit_code) {
         Ok(0) if raised => exit::EXCEPTION,
         Ok(code) => code,
+        // Not from goru's library, which keeps to 0..=255; never success.
         Err(_) => u8::MAX,
     }
 }
@@ -186,7 +197,6 @@ mod tests {
         assert_eq!(guest_status(0, true), 1);
         assert_eq!(guest_status(1, true), 1);
         assert_eq!(guest_status(255, false), 255);
-        assert_eq!(guest_status(256, false), 255);
         assert_eq!(guest_status(-1, false), 255);
     }
 

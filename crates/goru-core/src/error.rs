@@ -74,6 +74,10 @@ pub enum Error {
     /// The options given are not usable.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// The code cannot be handed to the interpreter (see
+    /// [`crate::check_code`]); the message never quotes the code.
+    #[error("invalid code: {0}")]
+    InvalidCode(String),
     /// A host-side I/O error (cache directory, ...).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

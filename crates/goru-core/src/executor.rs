@@ -67,13 +67,15 @@ impl Executor {
     ///
     /// Dropping the returned future stops the guest. Guest behaviour never
     /// makes this panic or hang: a run that outlives its timeout is stopped
-    /// and reported as [`Error::Timeout`].
+    /// and reported as [`Error::Timeout`]. Code that [`crate::check_code`]
+    /// refuses fails with [`Error::InvalidCode`] before anything starts.
     pub async fn run(
         &self,
         language: &dyn Language,
         code: &str,
         options: RunOptions,
     ) -> Result<RunResult, Error> {
+        crate::check_code(code)?;
         let module = self.module(language).await?;
         let (spec, control) = self.set_up(language, language.program(code), &options)?;
         let _stop_if_dropped = StopOnDrop(control.clone());
@@ -93,6 +95,7 @@ impl Executor {
         code: &str,
         options: RunOptions,
     ) -> Result<RunResult, Error> {
+        crate::check_code(code)?;
         let module = self.inner.cache.get(language)?;
         let (spec, control) = self.set_up(language, language.program(code), &options)?;
         block_on(

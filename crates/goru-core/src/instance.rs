@@ -215,7 +215,7 @@ fn instantiate_and_start(
     let ended = match start.call(store, &[]) {
         Ok(_) => Ended::Exited(0),
         Err(err) => match err.downcast::<WasiError>() {
-            Ok(WasiError::Exit(code)) => Ended::Exited(code.raw()),
+            Ok(WasiError::Exit(code)) => Ended::Exited(crate::result::exit_status(code.raw())),
             Ok(other) => Ended::Trapped(RuntimeError::user(Box::new(other))),
             Err(err) => Ended::Trapped(err),
         },
@@ -310,7 +310,14 @@ fn read_exception_report(fs: &TmpFileSystem) -> Option<GuestException> {
     match serde_json::from_slice(&json) {
         Ok(exception) => Some(exception),
         Err(e) => {
-            tracing::warn!(error = %e, "ignoring a malformed exception report from the guest");
+            // Not serde's message: it can quote what the guest wrote.
+            let (category, line, column) = (e.classify(), e.line(), e.column());
+            tracing::warn!(
+                ?category,
+                line,
+                column,
+                "ignoring a malformed exception report from the guest"
+            );
             None
         }
     }

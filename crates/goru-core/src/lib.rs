@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod cache;
+mod code;
 mod error;
 mod executor;
 mod host;
@@ -31,6 +32,7 @@ mod packages;
 mod result;
 mod session;
 
+pub use code::check_code;
 pub use error::{Error, SessionEnd, TrapKind};
 pub use executor::{CancelHandle, Compiler, Executor, ExecutorBuilder};
 pub use host::{HostError, HostFunctions, HostFuture, kinds as host_error_kinds};

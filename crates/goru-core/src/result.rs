@@ -42,8 +42,10 @@ pub struct GuestException {
 pub struct RunResult {
     /// What the guest wrote.
     pub output: Output,
-    /// The guest's exit status: 0 on success, `n` after `sys.exit(n)` /
-    /// `std.exit(n)`, 1 after an uncaught exception.
+    /// The guest's exit status, 0 to 255: 0 on success, 1 after an uncaught
+    /// exception, and after `sys.exit(n)` / `std.exit(n)` the low 8 bits of
+    /// `n`, as a POSIX shell sees a process's status (`sys.exit(300)` gives
+    /// 44, `sys.exit(-1)` 255, as python3 does).
     pub exit_code: i32,
     /// The uncaught exception, if that is how the guest ended.
     pub exception: Option<GuestException>,
@@ -75,5 +77,34 @@ impl RunResult {
     /// stderr as text, invalid UTF-8 replaced.
     pub fn stderr_lossy(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(&self.output.stderr)
+    }
+}
+
+/// The status goru reports for a guest's raw exit status `raw`: its low 8
+/// bits, the rule of POSIX `exit` (`raw & 0xFF`). WASI carries any 32-bit
+/// status, and the runtime passes on a wider one than a process can have;
+/// every run and session result goes through here, so the library, the
+/// HTTP API and the CLI report the same number.
+pub(crate) fn exit_status(raw: i32) -> i32 {
+    raw & 0xFF
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exit_status;
+
+    #[test]
+    fn exit_statuses_are_the_low_eight_bits() {
+        for (raw, status) in [
+            (0, 0),
+            (3, 3),
+            (255, 255),
+            (256, 0),
+            (300, 44),
+            (-1, 255),
+            (65_535, 255),
+        ] {
+            assert_eq!(exit_status(raw), status, "{raw}");
+        }
     }
 }

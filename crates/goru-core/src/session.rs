@@ -195,7 +195,9 @@ impl Session {
 
     /// Runs `code` in the session's interpreter, as a script: the value of a
     /// final expression is not printed. The result's output is this run's
-    /// only. Dropping the future stops the guest and ends the session.
+    /// only. Dropping the future stops the guest and ends the session. Code
+    /// that [`crate::check_code`] refuses fails with [`Error::InvalidCode`]
+    /// and leaves the session as it was.
     pub async fn run(&self, code: &str) -> Result<RunResult, Error> {
         self.run_mode(code, Mode::Exec).await
     }
@@ -247,11 +249,12 @@ impl Session {
     }
 
     async fn run_mode(&self, code: &str, mode: Mode) -> Result<RunResult, Error> {
+        crate::check_code(code)?;
         let started = Instant::now();
         let (done, output) = self.request(code, mode).await?;
         Ok(RunResult {
             output,
-            exit_code: done.exit_code,
+            exit_code: crate::result::exit_status(done.exit_code),
             exception: done.exception,
             duration: started.elapsed(),
         })

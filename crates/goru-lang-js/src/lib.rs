@@ -16,10 +16,21 @@
 use goru_core::{Language, Program};
 
 /// The interpreter module: QuickJS-NG 0.11.0 `qjs`, pinned by SHA-256 in
-/// `runtimes/runtimes.toml`.
-pub static QUICKJS_WASM: &[u8] = include_bytes!(env!("GORU_QUICKJS_WASM"));
+/// `runtimes/runtimes.toml`, with goru's stack patch (`build/stack.rs`): its
+/// stack check works and its shadow stack is 832 KiB instead of 64 KiB.
+pub static QUICKJS_WASM: &[u8] = include_bytes!(env!("GORU_QUICKJS_PATCHED_WASM"));
 
-const QUICKJS_WASM_SHA256: &str = env!("GORU_QUICKJS_WASM_SHA256");
+/// The SHA-256 of [`QUICKJS_WASM`], the patched bytes (the module cache's key).
+const QUICKJS_WASM_SHA256: &str = env!("GORU_QUICKJS_PATCHED_WASM_SHA256");
+
+/// `qjs --stack-size`: how deep QuickJS lets the shadow stack grow before it
+/// throws `RangeError: Maximum call stack size exceeded` (about 700 plain JS
+/// calls). It must trip before the 832 KiB shadow stack (`build/stack.rs`)
+/// and the 1 MiB native stack wasmer runs guests on run out, or recursion
+/// ends in a trap. The native stack binds first: measured with goru, a
+/// getter that reads itself exhausts it between 256 KiB and 320 KiB of
+/// shadow stack, so the limit keeps a third below that.
+const STACK_LIMIT: &str = "192k";
 
 /// The shim passed to `qjs -e`; the guest API follows as `scriptArgs[0]`, the
 /// user's code as `scriptArgs[1]`.
@@ -35,7 +46,9 @@ pub const GORU_D_TS: &str = include_str!("goru.d.ts");
 /// JavaScript (ES2023, QuickJS-NG) with the `std` and `os` modules as globals.
 ///
 /// Uncaught exceptions print on stderr, exit with status 1 and are reported
-/// in [`goru_core::RunResult::exception`]; `std.exit(n)` exits with `n`.
+/// in [`goru_core::RunResult::exception`]; `std.exit(n)` exits with `n & 0xFF`.
+/// Deep recursion throws `RangeError: Maximum call stack size exceeded`,
+/// which the code can catch.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JavaScript;
 
@@ -55,11 +68,28 @@ impl Language for JavaScript {
     }
 
     fn program(&self, code: &str) -> Program {
-        Program::new(["qjs", "--std", "-e", SHIM, GORU_API, code])
+        Program::new([
+            "qjs",
+            "--stack-size",
+            STACK_LIMIT,
+            "--std",
+            "-e",
+            SHIM,
+            GORU_API,
+            code,
+        ])
     }
 
     /// The same shim without code: it loops on the session protocol.
     fn session_program(&self) -> Option<Program> {
-        Some(Program::new(["qjs", "--std", "-e", SHIM, GORU_API]))
+        Some(Program::new([
+            "qjs",
+            "--stack-size",
+            STACK_LIMIT,
+            "--std",
+            "-e",
+            SHIM,
+            GORU_API,
+        ]))
     }
 }

@@ -194,7 +194,9 @@ def _goru_exit_code(exc):
     if exc.code is None:
         return 0
     if isinstance(exc.code, int):
-        return exc.code
+        # The low 8 bits, as a process's status (the host's rule too); any
+        # int fits the host's field then.
+        return exc.code & 0xFF
     sys.stderr.write("%s\n" % (exc.code,))
     return 1
 

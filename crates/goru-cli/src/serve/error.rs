@@ -118,6 +118,12 @@ impl ApiError {
         Self::new(ErrorCode::BadRequest, message)
     }
 
+    /// Refuses a request's `code` that no interpreter may be given (a NUL
+    /// character), before any slot or session is touched.
+    pub fn check_code(code: &str) -> Result<(), Self> {
+        goru::check_code(code).map_err(|e| Self::bad_request(e.to_string()))
+    }
+
     /// A request over the body cap.
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(
@@ -153,6 +159,7 @@ impl ApiError {
                 Self::new(ErrorCode::SessionEnded, error.to_string())
             }
             goru::Error::InvalidOption(message) => Self::bad_request(message.clone()),
+            goru::Error::InvalidCode(_) => Self::bad_request(error.to_string()),
             goru::Error::Timeout { .. }
             | goru::Error::MemoryLimit { .. }
             | goru::Error::Trap { .. }

@@ -19,6 +19,7 @@ pub async fn execute(
     JsonBody(request): JsonBody<ExecuteRequest>,
 ) -> Result<Json<RunResponse>, ApiError> {
     state.accepting()?;
+    ApiError::check_code(&request.code)?;
     let language = state.defaults.language(request.lang.as_deref())?;
     record_language(language.name());
     let timeout = state.defaults.timeout(request.timeout.as_ref())?;

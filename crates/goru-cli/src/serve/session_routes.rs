@@ -56,6 +56,7 @@ pub async fn exec(
     JsonBody(request): JsonBody<SessionExecRequest>,
 ) -> Result<Json<RunResponse>, ApiError> {
     state.accepting()?;
+    ApiError::check_code(&request.code)?;
     let id = session_id(id)?;
     let checkout = state.sessions.checkout(&id)?;
     record_session(&id);

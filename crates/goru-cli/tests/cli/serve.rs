@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::{cache_dir, goru, warm_cache};
 
+mod code;
 mod load;
 
 /// Bounds no healthy run comes near; only there so a broken server fails

@@ -5,12 +5,15 @@
 mod capabilities;
 mod common;
 mod concurrency;
+mod exit_status;
 mod host_calls;
+mod invalid_code;
 mod isolation;
 mod javascript;
 mod limits;
 mod packages;
 mod packages_install;
 mod python;
+mod recursion;
 mod sessions;
 mod stubs;
