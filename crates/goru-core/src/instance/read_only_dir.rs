@@ -24,18 +24,18 @@ use futures::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use virtual_fs::{
     DirEntry, FileOpener, FileSystem, FileType, FsError, Metadata, OpenOptions, OpenOptionsConfig, ReadDir,
-    TmpFileSystem, VirtualFile,
+    VirtualFile,
 };
 
+use super::scratch::ScratchFs;
 use crate::Error;
 
 /// Shows the host directory `host` at `guest` in `fs`, read-only.
-pub(super) fn mount(fs: &TmpFileSystem, guest: &str, host: &Path) -> Result<(), Error> {
+pub(super) fn mount(fs: &ScratchFs, guest: &str, host: &Path) -> Result<(), Error> {
     let dir = Dir::open_ambient_dir(host, cap_std::ambient_authority())
         .map_err(|e| Error::Setup(format!("opening {}: {e}", host.display())))?;
     let read_only: Arc<dyn FileSystem + Send + Sync> = Arc::new(ReadOnlyDir { dir });
-    fs.new_open_options_ext()
-        .mount(PathBuf::from(guest), &read_only, PathBuf::from("/"))
+    fs.mount(Path::new(guest), read_only)
         .map_err(|e| Error::Setup(format!("mounting {guest}: {e}")))
 }
 
