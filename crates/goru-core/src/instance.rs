@@ -13,6 +13,7 @@ pub(crate) mod interrupt;
 pub(crate) mod memory;
 mod overrides;
 mod read_only_dir;
+mod scratch;
 pub(crate) mod stdio;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use tokio::io::AsyncReadExt;
-use virtual_fs::{FileSystem, RootFileSystemBuilder, TmpFileSystem};
+use virtual_fs::FileSystem;
 use wasmer::{Extern, Instance, Module, RuntimeError, Store};
 use wasmer_types::TrapCode;
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
@@ -31,6 +32,7 @@ use crate::session::Link;
 use crate::{Error, GuestException, Limits, Output, Program, RunResult, TrapKind};
 use control::{RunControl, StopReason};
 use memory::MemoryBudget;
+use scratch::ScratchFs;
 use stdio::Capture;
 
 /// Where a language's guest shim reports an uncaught exception, as JSON
@@ -94,7 +96,7 @@ pub(crate) fn run(
     let _span = tracing::debug_span!("run", program = %spec.program.args.first().map_or("", String::as_str))
         .entered();
     let (stdout, stderr, budget) = (&spec.stdout, &spec.stderr, &spec.budget);
-    let fs = scratch_fs(spec.limits.scratch_fs_bytes)?;
+    let fs = scratch_fs(&spec.limits)?;
     let channel = channel::ChannelConfig {
         providers: spec.host.clone(),
         frame_bytes: spec.limits.host_frame_bytes,
@@ -134,13 +136,8 @@ enum Ended {
     Trapped(RuntimeError),
 }
 
-fn scratch_fs(limit: usize) -> Result<TmpFileSystem, Error> {
-    let fs = RootFileSystemBuilder::new()
-        .with_memory_limiter(Arc::new(ScratchLimit::new(limit)))
-        .build_tmp();
-    fs.create_dir(Path::new("/.goru"))
-        .map_err(|e| Error::Setup(format!("creating /.goru: {e}")))?;
-    Ok(fs)
+fn scratch_fs(limits: &Limits) -> Result<ScratchFs, Error> {
+    ScratchFs::new(limits)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -150,7 +147,7 @@ fn instantiate_and_start(
     module: &Module,
     spec: &RunSpec,
     control: &Arc<RunControl>,
-    fs: &TmpFileSystem,
+    fs: &ScratchFs,
 ) -> Result<Ended, Error> {
     let budget = &spec.budget;
     let setup = |what: &str, e: &dyn std::fmt::Display| Error::Setup(format!("{what}: {e}"));
@@ -176,6 +173,13 @@ fn instantiate_and_start(
         .import_object(store, module)
         .map_err(|e| setup("resolving WASI imports", &e))?;
     let poll_env = overrides::install(store, &mut imports, control.clone());
+    scratch::install_imports(
+        store,
+        &mut imports,
+        &func_env.env,
+        fs.quota(),
+        spec.limits.open_files,
+    )?;
 
     let instance = memory::with_budget(budget, || {
         Instance::new(store, module, &imports).map_err(Box::new)
@@ -298,7 +302,7 @@ fn classify(
     })
 }
 
-fn read_exception_report(fs: &TmpFileSystem) -> Option<GuestException> {
+fn read_exception_report(fs: &ScratchFs) -> Option<GuestException> {
     let mut file = fs
         .new_open_options()
         .read(true)
@@ -320,49 +324,5 @@ fn read_exception_report(fs: &TmpFileSystem) -> Option<GuestException> {
             );
             None
         }
-    }
-}
-
-/// Bounds the bytes the guest can keep in its in-memory filesystem.
-#[derive(Debug)]
-struct ScratchLimit {
-    limit: usize,
-    used: std::sync::atomic::AtomicUsize,
-}
-
-impl ScratchLimit {
-    fn new(limit: usize) -> Self {
-        Self {
-            limit,
-            used: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
-}
-
-impl virtual_fs::limiter::FsMemoryLimiter for ScratchLimit {
-    fn on_grow(&self, grown_bytes: usize) -> Result<(), virtual_fs::FsError> {
-        use std::sync::atomic::Ordering;
-        let mut used = self.used.load(Ordering::Relaxed);
-        loop {
-            let next = used.saturating_add(grown_bytes);
-            if next > self.limit {
-                return Err(virtual_fs::FsError::StorageFull);
-            }
-            match self
-                .used
-                .compare_exchange_weak(used, next, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(_) => return Ok(()),
-                Err(actual) => used = actual,
-            }
-        }
-    }
-
-    fn on_shrink(&self, shrunk_bytes: usize) {
-        let _ = self.used.fetch_update(
-            std::sync::atomic::Ordering::Relaxed,
-            std::sync::atomic::Ordering::Relaxed,
-            |u| Some(u.saturating_sub(shrunk_bytes)),
-        );
     }
 }

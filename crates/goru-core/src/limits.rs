@@ -24,9 +24,16 @@ pub struct Limits {
     /// Bytes kept of each of stdout and stderr; the rest is dropped and the
     /// result flagged truncated. Default: 1 MiB.
     pub output_bytes: usize,
-    /// Bytes the guest may store in its in-memory scratch filesystem (`/tmp`).
-    /// Default: 16 MiB.
+    /// Bytes the guest may store in its in-memory scratch filesystem (`/tmp`):
+    /// the sum of its files' sizes, sparse or not. A write or truncate past it
+    /// fails with `ENOSPC`. Default: 16 MiB.
     pub scratch_fs_bytes: usize,
+    /// Files and directories the guest may create in its scratch filesystem;
+    /// one more fails with `ENOSPC`. Default: 10 000.
+    pub scratch_fs_entries: usize,
+    /// Descriptors the guest may have open at once, besides stdio and the
+    /// filesystem root; one more `open` fails with `EMFILE`. Default: 1024.
+    pub open_files: usize,
     /// Host calls a run may make (each call of a batch counts). Default: 10 000.
     pub host_calls: usize,
     /// Largest request frame the guest may send on the host-call channel, in
@@ -41,6 +48,8 @@ impl Default for Limits {
             memory_bytes: 256 << 20,
             output_bytes: 1 << 20,
             scratch_fs_bytes: 16 << 20,
+            scratch_fs_entries: 10_000,
+            open_files: 1024,
             host_calls: 10_000,
             host_frame_bytes: 16 << 20,
         }
@@ -69,6 +78,18 @@ impl Limits {
     /// Sets [`Limits::scratch_fs_bytes`].
     pub fn scratch_fs_bytes(mut self, bytes: usize) -> Self {
         self.scratch_fs_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Limits::scratch_fs_entries`].
+    pub fn scratch_fs_entries(mut self, entries: usize) -> Self {
+        self.scratch_fs_entries = entries;
+        self
+    }
+
+    /// Sets [`Limits::open_files`].
+    pub fn open_files(mut self, descriptors: usize) -> Self {
+        self.open_files = descriptors;
         self
     }
 

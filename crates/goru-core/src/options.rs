@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub(crate) memory_bytes: Option<u64>,
     pub(crate) output_bytes: Option<usize>,
     pub(crate) scratch_fs_bytes: Option<usize>,
+    pub(crate) scratch_fs_entries: Option<usize>,
+    pub(crate) open_files: Option<usize>,
     pub(crate) host_calls: Option<usize>,
     pub(crate) host_frame_bytes: Option<usize>,
     pub(crate) host: Vec<Arc<dyn HostFunctions>>,
@@ -61,6 +63,19 @@ impl RunOptions {
     /// Cap on the guest's in-memory scratch filesystem, in bytes.
     pub fn scratch_fs_bytes(mut self, bytes: usize) -> Self {
         self.scratch_fs_bytes = Some(bytes);
+        self
+    }
+
+    /// Cap on the files and directories the guest may create in its scratch
+    /// filesystem.
+    pub fn scratch_fs_entries(mut self, entries: usize) -> Self {
+        self.scratch_fs_entries = Some(entries);
+        self
+    }
+
+    /// Cap on the descriptors the guest may have open at once.
+    pub fn open_files(mut self, descriptors: usize) -> Self {
+        self.open_files = Some(descriptors);
         self
     }
 
@@ -181,6 +196,8 @@ impl RunOptions {
             memory_bytes: self.memory_bytes.unwrap_or(defaults.memory_bytes),
             output_bytes: self.output_bytes.unwrap_or(defaults.output_bytes),
             scratch_fs_bytes: self.scratch_fs_bytes.unwrap_or(defaults.scratch_fs_bytes),
+            scratch_fs_entries: self.scratch_fs_entries.unwrap_or(defaults.scratch_fs_entries),
+            open_files: self.open_files.unwrap_or(defaults.open_files),
             host_calls: self.host_calls.unwrap_or(defaults.host_calls),
             host_frame_bytes: self.host_frame_bytes.unwrap_or(defaults.host_frame_bytes),
         }

@@ -683,6 +683,34 @@ fn symlink_loops_fail_quietly() {
     assert_eq!(fx.fs.list_dir("/data").unwrap().len(), 2);
 }
 
+// ---- hard links ----------------------------------------------------------------------------
+
+/// A hard link is the outside file itself under a name inside the mount: reading it reads
+/// that file (as the embedder put it there), but writing through it is refused on rw and
+/// rwc mounts, so the file outside is never changed.
+#[test]
+fn files_with_other_hard_links_are_not_written() {
+    let fx = Fixture::new();
+    for mount in ["data", "rw"] {
+        let name = format!("{mount}/linked.txt");
+        std::fs::hard_link(fx.host("outside/secret.txt"), fx.host(&name)).unwrap();
+        let path = format!("/{name}");
+        assert_eq!(fx.fs.read_text(&path).unwrap(), SECRET);
+        let err = fx.err(fx.fs.write(&path, b"pwned"));
+        assert_eq!(err.kind(), "permission_denied");
+        assert!(err.to_string().contains("hard links"), "{err}");
+        assert_eq!(fx.fs.write(&path, b"").unwrap_err().kind(), "permission_denied");
+        assert_eq!(fx.content("outside/secret.txt"), SECRET);
+        // Removing the name inside the mount leaves the file outside alone.
+        fx.fs.remove(&path).unwrap();
+        assert_eq!(fx.content("outside/secret.txt"), SECRET);
+    }
+    // A file with a single name is written as before.
+    fx.put("rw/single.txt", "old");
+    fx.fs.write("/rw/single.txt", b"new").unwrap();
+    assert_eq!(fx.content("rw/single.txt"), "new");
+}
+
 // ---- special files -------------------------------------------------------------------------
 
 #[cfg(unix)]

@@ -11,7 +11,7 @@ mod frame;
 
 use std::collections::VecDeque;
 use std::io;
-use std::path::PathBuf;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,10 +21,10 @@ use futures::future::BoxFuture;
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::AbortHandle;
-use virtual_fs::TmpFileSystem;
 
 use super::control::RunControl;
 use super::device::Device;
+use super::scratch::ScratchFs;
 use crate::host::{HostError, HostFunctions, kinds};
 use crate::session::{Link, next_call_args};
 use dispatch::Started;
@@ -46,7 +46,7 @@ pub(crate) struct ChannelConfig {
 }
 
 /// Puts the channel into `fs` at [`HOST_CHANNEL_PATH`].
-pub(crate) fn install(fs: &TmpFileSystem, config: ChannelConfig, control: Arc<RunControl>) -> io::Result<()> {
+pub(crate) fn install(fs: &ScratchFs, config: ChannelConfig, control: Arc<RunControl>) -> io::Result<()> {
     let file = ChannelFile(Mutex::new(Channel {
         reader: FrameReader::new(config.frame_bytes),
         replies: VecDeque::new(),
@@ -55,8 +55,7 @@ pub(crate) fn install(fs: &TmpFileSystem, config: ChannelConfig, control: Arc<Ru
         config,
         control,
     }));
-    fs.new_open_options_ext()
-        .insert_device_file(PathBuf::from(HOST_CHANNEL_PATH), Box::new(Device(file)))
+    fs.insert_device_file(Path::new(HOST_CHANNEL_PATH), Box::new(Device(file)))
         .map_err(io::Error::other)
 }
 

@@ -6,6 +6,11 @@
 //! shown already followed, and ones that lead out are left out of listings.
 //! Anything that would write, create, rename or delete is refused with
 //! `PermissionDenied` (the guest sees `EPERM`: Python raises `PermissionError`).
+//!
+//! Only directories and regular files are shown. A FIFO, socket or device
+//! in the directory is not listed, cannot be opened and has no metadata
+//! (`NotFound`): wasmer-wasix panics on a file type it does not know, and
+//! opening a device may act on the host.
 
 use std::io::{self, Read, Seek};
 use std::path::{Component, Path, PathBuf};
@@ -19,18 +24,18 @@ use futures::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use virtual_fs::{
     DirEntry, FileOpener, FileSystem, FileType, FsError, Metadata, OpenOptions, OpenOptionsConfig, ReadDir,
-    TmpFileSystem, VirtualFile,
+    VirtualFile,
 };
 
+use super::scratch::ScratchFs;
 use crate::Error;
 
 /// Shows the host directory `host` at `guest` in `fs`, read-only.
-pub(super) fn mount(fs: &TmpFileSystem, guest: &str, host: &Path) -> Result<(), Error> {
+pub(super) fn mount(fs: &ScratchFs, guest: &str, host: &Path) -> Result<(), Error> {
     let dir = Dir::open_ambient_dir(host, cap_std::ambient_authority())
         .map_err(|e| Error::Setup(format!("opening {}: {e}", host.display())))?;
     let read_only: Arc<dyn FileSystem + Send + Sync> = Arc::new(ReadOnlyDir { dir });
-    fs.new_open_options_ext()
-        .mount(PathBuf::from(guest), &read_only, PathBuf::from("/"))
+    fs.mount(Path::new(guest), read_only)
         .map_err(|e| Error::Setup(format!("mounting {guest}: {e}")))
 }
 
@@ -65,8 +70,13 @@ fn nanos(time: io::Result<cap_std::time::SystemTime>) -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
-fn metadata(meta: &cap_std::fs::Metadata) -> Metadata {
-    Metadata {
+/// The guest's view of a host entry: `None` for anything but a directory or
+/// a regular file.
+fn metadata(meta: &cap_std::fs::Metadata) -> Option<Metadata> {
+    if !meta.is_dir() && !meta.is_file() {
+        return None;
+    }
+    Some(Metadata {
         ft: FileType {
             dir: meta.is_dir(),
             file: meta.is_file(),
@@ -76,6 +86,14 @@ fn metadata(meta: &cap_std::fs::Metadata) -> Metadata {
         created: nanos(meta.created()),
         modified: nanos(meta.modified()),
         len: meta.len(),
+    })
+}
+
+impl ReadOnlyDir {
+    /// The metadata of the entry at `rel`, symlinks followed; special files
+    /// are not there.
+    fn shown(&self, rel: &Path) -> virtual_fs::Result<Metadata> {
+        metadata(&self.dir.metadata(rel)?).ok_or(FsError::EntryNotFound)
     }
 }
 
@@ -94,11 +112,11 @@ impl FileSystem for ReadOnlyDir {
             .filter_map(|entry| {
                 let name = entry.ok()?.file_name();
                 // Following the entry beneath the directory: a link that
-                // leads out (or nowhere) is not listed.
-                let meta = self.dir.metadata(rel.join(&name)).ok()?;
+                // leads out (or nowhere), or to a special file, is not listed.
+                let meta = self.shown(&rel.join(&name)).ok()?;
                 Some(DirEntry {
                     path: guest_dir.join(name),
-                    metadata: Ok(metadata(&meta)),
+                    metadata: Ok(meta),
                 })
             })
             .collect();
@@ -127,7 +145,7 @@ impl FileSystem for ReadOnlyDir {
     }
 
     fn metadata(&self, path: &Path) -> virtual_fs::Result<Metadata> {
-        Ok(metadata(&self.dir.metadata(relative(path)?)?))
+        self.shown(&relative(path)?)
     }
 
     fn symlink_metadata(&self, path: &Path) -> virtual_fs::Result<Metadata> {
@@ -152,20 +170,23 @@ impl FileOpener for ReadOnlyDir {
         if conf.write || conf.append || conf.truncate || conf.create || conf.create_new {
             return Err(FsError::PermissionDenied);
         }
+        let rel = relative(path)?;
+        // Only regular files are opened at all: a special file is not there.
+        if self.shown(&rel)?.is_dir() {
+            return Err(FsError::NotAFile);
+        }
         let mut options = cap_std::fs::OpenOptions::new();
-        // Non-blocking, so a FIFO someone left in the directory cannot hang
-        // the open; only regular files are handed out below.
-        options.read(true).custom_flags(libc::O_NONBLOCK);
-        let file = self.dir.open_with(relative(path)?, &options)?;
+        // Non-blocking, so a FIFO swapped in since the check above cannot
+        // hang the open; what was opened is checked again below.
+        options.read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        let file = self.dir.open_with(rel, &options)?;
         let meta = file.metadata()?;
         if meta.is_dir() {
             return Err(FsError::NotAFile);
         }
-        if !meta.is_file() {
-            return Err(FsError::PermissionDenied);
-        }
+        let meta = metadata(&meta).ok_or(FsError::EntryNotFound)?;
         Ok(Box::new(ReadOnlyFile {
-            meta: metadata(&meta),
+            meta,
             file: file.into_std(),
             seek: None,
         }))

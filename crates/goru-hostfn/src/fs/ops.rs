@@ -6,7 +6,7 @@
 use std::io::{self, Read, Write};
 use std::time::UNIX_EPOCH;
 
-use cap_std::fs::{Metadata, OpenOptions};
+use cap_std::fs::{Metadata, MetadataExt, OpenOptions};
 use serde::Serialize;
 
 use super::error::FsError;
@@ -86,8 +86,9 @@ impl Filesystem {
     /// Replaces a file's content with `data`.
     ///
     /// Overwriting an existing file needs `rw`; creating one needs `rwc`. Nothing is touched
-    /// when the mode forbids the write or `data` exceeds
-    /// [`FsConfig::max_write_bytes`](super::FsConfig::max_write_bytes).
+    /// when the mode forbids the write, `data` exceeds
+    /// [`FsConfig::max_write_bytes`](super::FsConfig::max_write_bytes), or the file has more
+    /// than one hard link (another name for it may lie outside the mount).
     pub fn write(&self, path: &str, data: &[u8]) -> Result<(), FsError> {
         let resolved = self.resolve(path)?;
         let mode = resolved.mount.mode;
@@ -123,7 +124,8 @@ impl Filesystem {
         }
         let mut options = OpenOptions::new();
         // Without create, a file removed since the look above is not recreated on an rw mount.
-        options.write(true).truncate(true).create(mode.allows_create());
+        // Not truncated on open: what was opened is checked first.
+        options.write(true).create(mode.allows_create());
         let mut file = dir.open_with(&resolved.relative, &options).map_err(|err| {
             if err.kind() == io::ErrorKind::NotFound && !mode.allows_create() {
                 no_create()
@@ -131,6 +133,17 @@ impl Filesystem {
                 io_err(err)
             }
         })?;
+        let metadata = file.metadata().map_err(io_err)?;
+        if !metadata.is_file() {
+            return Err(denied(path, "not a regular file"));
+        }
+        // A hard link is the same file under another name, which may lie outside every mount:
+        // writing through it would change that file too. (The guest cannot make links; this
+        // is about ones already in the host directory.)
+        if metadata.nlink() > 1 {
+            return Err(denied(path, "the file has other hard links"));
+        }
+        file.set_len(0).map_err(io_err)?;
         file.write_all(data).map_err(io_err)
     }
 
