@@ -41,7 +41,9 @@ fn repl_takes_the_capability_and_limit_flags() {
 
     // As in CPython's REPL, a compound statement ends with a blank line.
     let input = "x = 1\nwhile True: pass\n\nprint('x' in dir())\n";
-    let out = goru_piped(&["repl", "--timeout", "500ms"], input.as_bytes());
+    // The timeout also bounds each session's start-up: long enough for
+    // CPython to start on a loaded machine.
+    let out = goru_piped(&["repl", "--timeout", "3s"], input.as_bytes());
     assert_eq!(out.status, Some(0), "{out:?}");
     assert_eq!(
         out.stdout(),
@@ -50,7 +52,7 @@ fn repl_takes_the_capability_and_limit_flags() {
     );
     assert_eq!(
         out.goru_lines(),
-        ["goru: timed out after 500ms; the session was restarted and its state is lost"],
+        ["goru: timed out after 3s; the session was restarted and its state is lost"],
         "{out:?}"
     );
 }
