@@ -194,8 +194,12 @@ def _goru_exit_code(exc):
     if exc.code is None:
         return 0
     if isinstance(exc.code, int):
-        # The low 8 bits, as a process's status (the host's rule too); any
-        # int fits the host's field then.
+        # As CPython exiting from a run: its C long is 32 bits here, and a
+        # status that does not fit is an OverflowError and -1. Then the low
+        # 8 bits, as a process's status (the host's rule too).
+        if not -(2**31) <= exc.code < 2**31:
+            sys.stderr.write("OverflowError: Python int too large to convert to C long\n")
+            return 255
         return exc.code & 0xFF
     sys.stderr.write("%s\n" % (exc.code,))
     return 1
