@@ -5,6 +5,7 @@
 mod capabilities;
 mod common;
 mod concurrency;
+mod containment_channel;
 mod host_calls;
 mod isolation;
 mod javascript;
