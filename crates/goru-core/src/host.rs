@@ -7,6 +7,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -47,8 +48,33 @@ pub trait HostFunctions: Send + Sync + fmt::Debug {
     /// `args` is whatever JSON the guest sent, usually an object; check it as
     /// untrusted input. The future runs on the executor's tokio runtime, next
     /// to the other calls of the same batch; blocking work belongs in
-    /// `tokio::task::spawn_blocking`. It is dropped if the run is stopped.
+    /// `tokio::task::spawn_blocking`, and should end by
+    /// [`host_call_deadline`]. It is dropped if the run is stopped.
+    ///
+    /// This is called only when the call is about to start: calls of a batch
+    /// beyond [`crate::Limits::host_calls_in_flight`] wait until others end.
     fn call(&self, name: &str, args: Value) -> Option<HostFuture>;
+}
+
+tokio::task_local! {
+    static CALL_DEADLINE: Instant;
+}
+
+/// The deadline of the run a host call belongs to, when asked from the call
+/// (from [`HostFunctions::call`] or while its future is polled); `None`
+/// elsewhere.
+///
+/// By then the run is over and nobody waits for the result. A future is
+/// simply dropped, but work on a thread of its own cannot be: blocking work
+/// should give up by this deadline (read it before leaving the task), so a
+/// stopped run does not keep host threads busy.
+pub fn host_call_deadline() -> Option<Instant> {
+    CALL_DEADLINE.try_with(|deadline| *deadline).ok()
+}
+
+/// Runs `calls` with [`host_call_deadline`] answering `deadline`.
+pub(crate) fn with_call_deadline<F: Future>(deadline: Instant, calls: F) -> impl Future<Output = F::Output> {
+    CALL_DEADLINE.scope(deadline, calls)
 }
 
 /// Why a host call failed; the guest receives it as an exception carrying the

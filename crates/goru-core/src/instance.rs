@@ -100,6 +100,7 @@ pub(crate) fn run(
     let channel = channel::ChannelConfig {
         providers: spec.host.clone(),
         frame_bytes: spec.limits.host_frame_bytes,
+        calls_in_flight: spec.limits.host_calls_in_flight,
         calls_left: spec.calls_left.clone(),
         handle: spec.handle.clone(),
         session: spec.session.clone(),

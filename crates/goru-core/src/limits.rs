@@ -36,9 +36,16 @@ pub struct Limits {
     pub open_files: usize,
     /// Host calls a run may make (each call of a batch counts). Default: 10 000.
     pub host_calls: usize,
-    /// Largest request frame the guest may send on the host-call channel, in
-    /// bytes. Default: 16 MiB (room for a 10 MiB file written through `fs`).
+    /// Largest frame on the host-call channel, in bytes, either way: a
+    /// request over it is refused unread, and the results of one batch may
+    /// fill a reply up to it (a call whose result would not fit gets a
+    /// `limit` error instead). A request's arguments may also take at most
+    /// twice this in host memory once parsed. Default: 16 MiB (room for a
+    /// 10 MiB file through `fs`).
     pub host_frame_bytes: usize,
+    /// Host calls of a run running at once; the other calls of a batch wait,
+    /// unstarted, and never start if the run stops first. Default: 16.
+    pub host_calls_in_flight: usize,
 }
 
 impl Default for Limits {
@@ -52,6 +59,7 @@ impl Default for Limits {
             open_files: 1024,
             host_calls: 10_000,
             host_frame_bytes: 16 << 20,
+            host_calls_in_flight: 16,
         }
     }
 }
@@ -102,6 +110,12 @@ impl Limits {
     /// Sets [`Limits::host_frame_bytes`].
     pub fn host_frame_bytes(mut self, bytes: usize) -> Self {
         self.host_frame_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Limits::host_calls_in_flight`] (at least 1).
+    pub fn host_calls_in_flight(mut self, calls: usize) -> Self {
+        self.host_calls_in_flight = calls.max(1);
         self
     }
 

@@ -29,6 +29,7 @@ pub struct RunOptions {
     pub(crate) open_files: Option<usize>,
     pub(crate) host_calls: Option<usize>,
     pub(crate) host_frame_bytes: Option<usize>,
+    pub(crate) host_calls_in_flight: Option<usize>,
     pub(crate) host: Vec<Arc<dyn HostFunctions>>,
     pub(crate) stdin: Vec<u8>,
     pub(crate) cancel: Option<CancelHandle>,
@@ -85,9 +86,17 @@ impl RunOptions {
         self
     }
 
-    /// Cap on one request frame of the host-call channel, in bytes.
+    /// Cap on one frame of the host-call channel, either way, in bytes (see
+    /// [`Limits::host_frame_bytes`]).
     pub fn host_frame_bytes(mut self, bytes: usize) -> Self {
         self.host_frame_bytes = Some(bytes);
+        self
+    }
+
+    /// Cap on the host calls of this run running at once (at least 1; see
+    /// [`Limits::host_calls_in_flight`]).
+    pub fn host_calls_in_flight(mut self, calls: usize) -> Self {
+        self.host_calls_in_flight = Some(calls.max(1));
         self
     }
 
@@ -200,6 +209,7 @@ impl RunOptions {
             open_files: self.open_files.unwrap_or(defaults.open_files),
             host_calls: self.host_calls.unwrap_or(defaults.host_calls),
             host_frame_bytes: self.host_frame_bytes.unwrap_or(defaults.host_frame_bytes),
+            host_calls_in_flight: self.host_calls_in_flight.unwrap_or(defaults.host_calls_in_flight),
         }
     }
 }

@@ -165,7 +165,11 @@ impl HostFunctions for Granted {
                 };
                 Box::pin(async move {
                     let request = http_request(&args)?;
-                    let response = blocking(move || http.request(&request).map_err(http_error)).await?;
+                    // The blocking request cannot be dropped with its run;
+                    // it gives up when the run is over instead.
+                    let deadline = goru_core::host_call_deadline();
+                    let response =
+                        blocking(move || http.request_until(&request, deadline).map_err(http_error)).await?;
                     Ok(json!({
                         "status": response.status,
                         "headers": response.headers,

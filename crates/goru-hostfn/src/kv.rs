@@ -1,5 +1,8 @@
 //! The key-value store a run (or session) may be granted: JSON values under
 //! string keys, bounded in key size, value size, entries and total bytes.
+//!
+//! Values are kept as JSON text, so the bytes charged are the bytes held:
+//! parsed, 10 MiB of small JSON objects would take a gigabyte of host memory.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
@@ -104,6 +107,10 @@ pub enum KvError {
         /// The limit.
         max: usize,
     },
+    /// The value nests arrays and objects more than 127 deep, deeper than
+    /// JSON is read back.
+    #[error("kv: the value is nested too deeply")]
+    TooDeep,
 }
 
 impl KvError {
@@ -137,8 +144,8 @@ pub struct KvStore {
 
 #[derive(Debug, Default)]
 struct Entries {
-    /// Each value with the bytes it is charged (key + JSON text).
-    map: BTreeMap<String, (Value, usize)>,
+    /// Each value's JSON text; it is charged its length plus the key's.
+    map: BTreeMap<String, Box<str>>,
     total: usize,
 }
 
@@ -159,22 +166,31 @@ impl KvStore {
     /// The value under `key`, if any.
     pub fn get(&self, key: &str) -> Result<Option<Value>, KvError> {
         self.check_key(key)?;
-        Ok(self.entries().map.get(key).map(|(value, _)| value.clone()))
+        let entries = self.entries();
+        let Some(text) = entries.map.get(key) else {
+            return Ok(None);
+        };
+        serde_json::from_str(text).map(Some).map_err(|_| KvError::TooDeep)
     }
 
     /// Stores `value` under `key`, replacing what was there.
     pub fn set(&self, key: &str, value: Value) -> Result<(), KvError> {
         self.check_key(key)?;
-        let len = value.to_string().len();
+        let text = value.to_string();
+        let len = text.len();
         if len > self.config.max_value_bytes {
             return Err(KvError::ValueTooLarge {
                 len,
                 max: self.config.max_value_bytes,
             });
         }
+        // What cannot be read back is refused now rather than at `get`.
+        if nested_deeper_than(&value, MAX_DEPTH) {
+            return Err(KvError::TooDeep);
+        }
         let charge = key.len() + len;
         let mut entries = self.entries();
-        let replaced = entries.map.get(key).map(|(_, bytes)| *bytes);
+        let replaced = entries.map.get(key).map(|text| key.len() + text.len());
         if replaced.is_none() && entries.map.len() >= self.config.max_entries {
             return Err(KvError::TooManyEntries {
                 max: self.config.max_entries,
@@ -187,7 +203,7 @@ impl KvStore {
             });
         }
         entries.total = total;
-        entries.map.insert(key.to_string(), (value, charge));
+        entries.map.insert(key.to_string(), text.into_boxed_str());
         Ok(())
     }
 
@@ -196,8 +212,8 @@ impl KvStore {
         self.check_key(key)?;
         let mut entries = self.entries();
         match entries.map.remove(key) {
-            Some((_, bytes)) => {
-                entries.total -= bytes;
+            Some(text) => {
+                entries.total -= key.len() + text.len();
                 Ok(true)
             }
             None => Ok(false),
@@ -225,6 +241,23 @@ impl KvStore {
     fn entries(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Arrays and objects nested in one another that `serde_json` reads back.
+const MAX_DEPTH: usize = 127;
+
+/// Whether `value` nests arrays and objects more than `limit` deep (looking
+/// no deeper than that).
+fn nested_deeper_than(value: &Value, limit: usize) -> bool {
+    let children: Box<dyn Iterator<Item = &Value>> = match value {
+        Value::Array(items) => Box::new(items.iter()),
+        Value::Object(map) => Box::new(map.values()),
+        _ => return false,
+    };
+    limit == 0
+        || children
+            .into_iter()
+            .any(|child| nested_deeper_than(child, limit - 1))
 }
 
 #[cfg(test)]
@@ -283,5 +316,17 @@ mod tests {
         assert!(!kv.delete("a").unwrap());
         kv.set("c", json!(12)).unwrap(); // 6 + 3 = 9
         assert_eq!(kv.keys(), ["b", "c"]);
+    }
+
+    #[test]
+    fn values_too_deep_to_read_back_are_refused() {
+        let kv = KvStore::new(KvConfig::new());
+        let mut deep = json!(1);
+        for _ in 0..MAX_DEPTH {
+            deep = json!([deep]);
+        }
+        kv.set("k", deep.clone()).unwrap();
+        assert_eq!(kv.get("k"), Ok(Some(deep.clone())));
+        assert_eq!(kv.set("k", json!({ "a": deep })), Err(KvError::TooDeep));
     }
 }

@@ -32,4 +32,4 @@ pub mod kv;
 mod registry;
 
 pub use capabilities::{Capabilities, CapabilityError, Granted};
-pub use registry::Registry;
+pub use registry::{MAX_BLOCKING_CALLS, Registry};

@@ -7,13 +7,17 @@ use std::sync::Arc;
 
 use goru_core::{HostError, HostFunctions, HostFuture};
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
 type Handler = Arc<dyn Fn(Value) -> HostFuture + Send + Sync>;
 
 /// Named functions the guest reaches with `call(name, ...)`.
 ///
 /// Sync handlers run on tokio's blocking pool, so they may block (a database
-/// query, a file read); async handlers run on the runtime. Arguments are the
+/// query, a file read), at most [`MAX_BLOCKING_CALLS`] at once in the whole
+/// process (more wait their turn); async handlers run on the runtime. A sync
+/// handler cannot be interrupted: one still running when its run stops runs
+/// to its end (its result is dropped), so give it a timeout of its own. Arguments are the
 /// guest's JSON, usually an object: check them as untrusted input. An error's
 /// kind and message reach the guest as an exception.
 ///
@@ -98,13 +102,31 @@ impl HostFunctions for Registry {
     }
 }
 
-/// Runs blocking `work` on tokio's blocking pool; a panic fails the call.
+/// Blocking host calls (sync [`Registry`] handlers, `http_request`, the `fs`
+/// functions) running at once in the process: half of tokio's default
+/// blocking pool, so host calls can never take all of it from whatever else
+/// needs it. With goru-core's per-run cap (`Limits::host_calls_in_flight`,
+/// 16) it takes 16 runs at their cap to fill it.
+pub const MAX_BLOCKING_CALLS: usize = 256;
+
+/// Runs blocking `work` on tokio's blocking pool once one of the
+/// [`MAX_BLOCKING_CALLS`] slots is free; a panic fails the call.
 pub(crate) async fn blocking<T, F>(work: F) -> Result<T, HostError>
 where
     F: FnOnce() -> Result<T, HostError> + Send + 'static,
     T: Send + 'static,
 {
-    tokio::task::spawn_blocking(work)
+    static SLOTS: Semaphore = Semaphore::const_new(MAX_BLOCKING_CALLS);
+    let slot = SLOTS
+        .acquire()
         .await
-        .unwrap_or_else(|_| Err(HostError::failed("the host function panicked")))
+        .map_err(|_| HostError::failed("no blocking slot"))?;
+    tokio::task::spawn_blocking(move || {
+        // Held by the thread, not the caller: a call whose run was stopped
+        // keeps its slot until the work really ends.
+        let _slot = slot;
+        work()
+    })
+    .await
+    .unwrap_or_else(|_| Err(HostError::failed("the host function panicked")))
 }

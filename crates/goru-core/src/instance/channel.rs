@@ -2,14 +2,20 @@
 //! private filesystem through which the shim sends framed requests and reads
 //! the replies — apart from the user's stdin, stdout and stderr.
 //!
-//! A write that completes a frame starts its calls at once on the executor's
-//! runtime; the next read waits for the reply, or fails as soon as the run is
-//! stopped (the guest then traps at its next loop check).
+//! Strictly one request at a time: a write that completes a frame starts its
+//! calls at once on the executor's runtime, and no byte of another frame is
+//! taken (the write fails with `EAGAIN`) until that reply was read to its
+//! end. So a run holds at most one batch and one reply, whatever it writes.
+//! The read waits for the reply, or fails as soon as the run is stopped (the
+//! guest then traps at its next loop check); a stop also ends the batch, so
+//! calls still queued never start.
 
 mod dispatch;
 mod frame;
+mod request;
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::io;
 use std::path::Path;
 use std::pin::Pin;
@@ -17,17 +23,16 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
-use futures::future::BoxFuture;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 
 use super::control::RunControl;
 use super::device::Device;
 use super::scratch::ScratchFs;
-use crate::host::{HostError, HostFunctions, kinds};
+use crate::host::{self, HostError, HostFunctions, kinds};
 use crate::session::{Link, next_call_args};
-use dispatch::Started;
+use dispatch::{Bounds, Chunks};
 use frame::{FrameReader, Incoming};
 
 /// Where the guest finds the channel.
@@ -37,7 +42,10 @@ pub const HOST_CHANNEL_PATH: &str = "/.goru/channel";
 #[derive(Debug, Clone)]
 pub(crate) struct ChannelConfig {
     pub(crate) providers: Vec<Arc<dyn HostFunctions>>,
+    /// The cap on a request frame, and on the results in a reply.
     pub(crate) frame_bytes: usize,
+    /// Host calls of one batch running at once.
+    pub(crate) calls_in_flight: usize,
     /// Host calls left; shared so a session can refill it for each run.
     pub(crate) calls_left: Arc<AtomicUsize>,
     pub(crate) handle: tokio::runtime::Handle,
@@ -45,12 +53,16 @@ pub(crate) struct ChannelConfig {
     pub(crate) session: Option<Arc<Link>>,
 }
 
+/// How many times the frame cap the parsed arguments of one request may take.
+const PARSE_BYTES_PER_FRAME_BYTE: usize = 2;
+
 /// Puts the channel into `fs` at [`HOST_CHANNEL_PATH`].
 pub(crate) fn install(fs: &ScratchFs, config: ChannelConfig, control: Arc<RunControl>) -> io::Result<()> {
     let file = ChannelFile(Mutex::new(Channel {
         reader: FrameReader::new(config.frame_bytes),
-        replies: VecDeque::new(),
-        out: Vec::new(),
+        running: None,
+        next_request: None,
+        out: VecDeque::new(),
         out_pos: 0,
         config,
         control,
@@ -71,107 +83,133 @@ impl ChannelFile {
 
 struct Channel {
     reader: FrameReader,
-    replies: VecDeque<Reply>,
-    /// The reply frame being read, and how far.
-    out: Vec<u8>,
+    /// The calls of the last request, while they run; `None` from the task
+    /// once the run was stopped.
+    running: Option<JoinHandle<Option<Chunks>>>,
+    /// A session's request for its next piece of code (with the result of
+    /// the last): answered only once the guest reads, on its own thread.
+    next_request: Option<(Arc<Link>, Value)>,
+    /// The reply being read, and how far into its first chunk.
+    out: VecDeque<Vec<u8>>,
     out_pos: usize,
     config: ChannelConfig,
     control: Arc<RunControl>,
-}
-
-enum Reply {
-    Ready(Vec<u8>),
-    /// A session's request for its next piece of code (with the result of
-    /// the last), answered only once the guest's read reaches it.
-    SessionNext(Arc<Link>, serde_json::Value),
-    /// `None` once the run was stopped while the calls ran.
-    Running {
-        reply: BoxFuture<'static, Option<Vec<u8>>>,
-        abort: AbortHandle,
-    },
 }
 
 impl std::fmt::Debug for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Channel")
             .field("calls_left", &self.config.calls_left)
-            .field("replies", &self.replies.len())
+            .field("running", &self.running.is_some())
+            .field("unread_chunks", &self.out.len())
             .finish_non_exhaustive()
     }
 }
 
 impl Channel {
-    fn write(&mut self, buf: &[u8]) {
-        let mut incoming = Vec::new();
-        self.reader.feed(buf, &mut incoming);
-        for item in incoming {
-            let reply = match item {
-                Incoming::Frame(payload) => self.start(&payload),
-                Incoming::Oversized(len) => {
-                    Reply::Ready(frame::encode(&dispatch::error_reply(&HostError::new(
+    /// Takes the guest's bytes up to the end of one frame, if no reply is
+    /// pending; a write that completes a frame starts its calls.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.running.is_some() || self.next_request.is_some() || !self.out.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "the reply to the last host-call request has not been read",
+            ));
+        }
+        let (taken, incoming) = self.reader.feed(buf);
+        match incoming {
+            None => {}
+            Some(Incoming::Frame(payload)) => self.start(&payload),
+            Some(Incoming::Oversized(len)) => {
+                self.out
+                    .push_back(frame::encode(&dispatch::error_reply(&HostError::new(
                         kinds::LIMIT,
                         format!(
                             "host-call frame of {len} bytes is over the {}-byte limit",
                             self.config.frame_bytes
                         ),
                     ))))
-                }
-            };
-            self.replies.push_back(reply);
+            }
         }
+        Ok(taken)
     }
 
-    fn start(&mut self, payload: &[u8]) -> Reply {
+    fn start(&mut self, payload: &[u8]) {
         if let Some(link) = &self.config.session
             && let Some(args) = next_call_args(payload)
         {
-            return Reply::SessionNext(link.clone(), args);
+            self.next_request = Some((link.clone(), args));
+            return;
         }
-        match dispatch::start(payload, &self.config.providers, &self.config.calls_left) {
-            Started::Refused(reply) => Reply::Ready(frame::encode(&reply)),
-            Started::Running(calls) => {
-                let task = self.config.handle.spawn(calls);
-                let abort = task.abort_handle();
-                let control = self.control.clone();
-                let reply = Box::pin(async move {
-                    tokio::select! {
-                        joined = task => Some(frame::encode(&joined.unwrap_or_else(|_| {
-                            dispatch::error_reply(&HostError::failed("the host calls were abandoned"))
-                        }))),
-                        () = control.stop_requested() => None,
-                    }
-                });
-                Reply::Running { reply, abort }
+        let config = &self.config;
+        let bounds = Bounds {
+            parse_bytes: config.frame_bytes.saturating_mul(PARSE_BYTES_PER_FRAME_BYTE),
+            in_flight: config.calls_in_flight,
+            reply_bytes: config.frame_bytes.min(MAX_REPLY_BYTES),
+        };
+        let calls = match dispatch::decode(payload, &config.calls_left, bounds) {
+            Ok(calls) => calls,
+            Err(refusal) => return self.out.push_back(frame::encode(&refusal)),
+        };
+        let calls = dispatch::start(calls, &config.providers, bounds);
+        let control = self.control.clone();
+        let calls = host::with_call_deadline(control.deadline(), calls);
+        self.running = Some(config.handle.spawn(async move {
+            tokio::select! {
+                // Checked first, so no call starts once the run is stopped:
+                // dropping the calls cancels those running and never starts
+                // those queued.
+                biased;
+                () = control.stop_requested() => None,
+                reply = calls => Some(reply),
             }
-        }
+        }));
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        loop {
-            if self.out_pos < self.out.len() {
-                let n = buf.remaining().min(self.out.len() - self.out_pos);
-                buf.put_slice(&self.out[self.out_pos..self.out_pos + n]);
-                self.out_pos += n;
-                return Poll::Ready(Ok(()));
+        if self.out.is_empty()
+            && let Some((link, args)) = self.next_request.take()
+        {
+            // The guest is blocked in this read: only now is its report final.
+            match link.park(&args, &self.control) {
+                Some(result) => self.out.push_back(single_result(result)),
+                None => return Poll::Ready(Err(stopped())),
             }
-            let next = match self.replies.front_mut() {
-                // Nothing was asked: end of file rather than a wait forever.
-                None => return Poll::Ready(Ok(())),
-                Some(Reply::Ready(bytes)) => std::mem::take(bytes),
-                Some(Reply::SessionNext(link, args)) => match link.park(args, &self.control) {
-                    Some(result) => frame::encode(&json!({ "results": [dispatch::result_entry(result)] })),
-                    None => return Poll::Ready(Err(stopped())),
-                },
-                Some(Reply::Running { reply, .. }) => match reply.as_mut().poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Some(bytes)) => bytes,
-                    Poll::Ready(None) => return Poll::Ready(Err(stopped())),
-                },
-            };
-            self.replies.pop_front();
-            self.out = next;
-            self.out_pos = 0;
         }
+        if self.out.is_empty() {
+            // Nothing was asked: end of file rather than a wait forever.
+            let Some(running) = &mut self.running else {
+                return Poll::Ready(Ok(()));
+            };
+            let reply = match Pin::new(running).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(Some(reply))) => reply,
+                Poll::Ready(Ok(None)) => {
+                    self.running = None;
+                    return Poll::Ready(Err(stopped()));
+                }
+                Poll::Ready(Err(_)) => vec![frame::encode(&dispatch::error_reply(&HostError::failed(
+                    "the host calls were abandoned",
+                )))],
+            };
+            self.running = None;
+            self.out
+                .extend(reply.into_iter().filter(|chunk| !chunk.is_empty()));
+        }
+        while buf.remaining() > 0 {
+            let Some(chunk) = self.out.front() else { break };
+            let n = buf.remaining().min(chunk.len() - self.out_pos);
+            buf.put_slice(&chunk[self.out_pos..self.out_pos + n]);
+            self.out_pos += n;
+            if self.out_pos == chunk.len() {
+                self.out.pop_front();
+                self.out_pos = 0;
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -180,21 +218,31 @@ fn stopped() -> io::Error {
     io::Error::new(io::ErrorKind::BrokenPipe, "the run was stopped")
 }
 
+/// A reply frame with one result.
+fn single_result(result: Result<Value, HostError>) -> Vec<u8> {
+    let entry = match result {
+        Ok(value) => json!({ "ok": value }),
+        Err(error) => json!({ "error": { "kind": error.kind(), "message": error.message() } }),
+    };
+    frame::encode(&json!({ "results": [entry] }))
+}
+
+/// Replies are framed with a `u32` length; results past this are refused
+/// whatever the frame cap.
+const MAX_REPLY_BYTES: usize = (u32::MAX / 2) as usize;
+
 impl Drop for Channel {
     fn drop(&mut self) {
         // The run is over: calls still going have no one to answer.
-        for reply in &self.replies {
-            if let Reply::Running { abort, .. } = reply {
-                abort.abort();
-            }
+        if let Some(running) = &self.running {
+            running.abort();
         }
     }
 }
 
 impl AsyncWrite for ChannelFile {
     fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.channel().write(buf);
-        Poll::Ready(Ok(buf.len()))
+        Poll::Ready(self.channel().write(buf))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

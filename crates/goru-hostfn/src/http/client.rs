@@ -64,6 +64,16 @@ impl HttpClient {
     /// `Authorization` and `Cookie` are dropped once a redirect leaves the
     /// origin (scheme, host and port) of the URL before it.
     pub fn request(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.request_until(req, None)
+    }
+
+    /// [`HttpClient::request`], ending with [`HttpError::Timeout`] at
+    /// `deadline` if that comes before the configured timeout.
+    pub(crate) fn request_until(
+        &self,
+        req: &HttpRequest,
+        deadline: Option<Instant>,
+    ) -> Result<HttpResponse, HttpError> {
         let config = &self.inner.config;
         let mut target = policy::check_url(&req.url, &self.inner.allow, config.max_url_length)?;
         let mut headers = headers::prepare(&req.headers)?;
@@ -75,7 +85,8 @@ impl HttpClient {
                 limit: config.max_body_bytes,
             });
         }
-        let deadline = Instant::now() + config.timeout;
+        let timeout = Instant::now() + config.timeout;
+        let deadline = deadline.map_or(timeout, |deadline| deadline.min(timeout));
         let mut method = req.method;
         let mut body = req.body.as_deref();
         let mut redirects = 0;

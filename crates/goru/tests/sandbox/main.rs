@@ -5,6 +5,7 @@
 mod capabilities;
 mod common;
 mod concurrency;
+mod containment_channel;
 mod containment_fs;
 mod exit_status;
 mod host_calls;

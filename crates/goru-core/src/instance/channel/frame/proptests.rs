@@ -7,16 +7,19 @@ use proptest::prelude::*;
 
 use super::{FrameReader, HEADER_BYTES, Incoming, State};
 
-/// The protocol read off the whole stream at once: a frame over the cap is reported as soon as
-/// its header is complete and its bytes are skipped; a trailing partial frame yields nothing.
+/// The protocol read off the whole stream at once: a frame over the cap is skipped and reported
+/// once all its bytes have gone by; a trailing partial frame yields nothing.
 fn model(stream: &[u8], cap: usize) -> Vec<Incoming> {
     let mut out = Vec::new();
     let mut rest = stream;
     while let Some((header, after)) = rest.split_first_chunk::<HEADER_BYTES>() {
         let len = u32::from_le_bytes(*header) as usize;
         if len > cap {
+            if after.len() < len {
+                break;
+            }
             out.push(Incoming::Oversized(len));
-            rest = &after[len.min(after.len())..];
+            rest = &after[len..];
         } else if let Some((payload, after)) = after.split_at_checked(len) {
             out.push(Incoming::Frame(payload.to_vec()));
             rest = after;
@@ -76,7 +79,15 @@ fn feed_in_chunks(
             break;
         }
         let (chunk, after) = rest.split_at(size.min(rest.len()));
-        reader.feed(chunk, &mut out);
+        let mut chunk = chunk;
+        loop {
+            let (taken, frame) = reader.feed(chunk);
+            chunk = &chunk[taken..];
+            match frame {
+                Some(frame) => out.push(frame),
+                None => break,
+            }
+        }
         prop_assert!(
             held(reader) <= bound,
             "holds {} bytes, bound {}",
