@@ -460,3 +460,44 @@ where
     rx.recv()
         .unwrap_or_else(|_| Err(Error::Setup("the runtime dropped the task".into())))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{Limits, Program};
+
+    /// A panic on the guest thread (a host bug under a session) ends the
+    /// session with a typed error instead of leaving its runs unanswered.
+    #[test]
+    fn a_panicking_guest_thread_is_a_typed_error() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let handle = runtime.handle().clone();
+        let limits = Limits::default();
+        let spec = RunSpec::new(
+            Program::new(["guest"]),
+            limits,
+            Vec::new(),
+            Vec::new(),
+            handle.clone(),
+        );
+        let (_link, requests, ready) = Link::new();
+        let start_args = Start {
+            language: "test".into(),
+            spec,
+            control: Arc::new(RunControl::new(Duration::from_secs(30))),
+            requests,
+            ready,
+            handle,
+        };
+        let started = runtime.block_on(start(start_args, |_, _| panic!("a host bug, on purpose")));
+        assert!(
+            matches!(&started, Err(Error::HostPanic(m)) if m.contains("on purpose")),
+            "{started:?}"
+        );
+    }
+}
