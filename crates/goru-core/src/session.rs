@@ -23,8 +23,8 @@ use crate::instance::control::{RunControl, STOP_GRACE, StopReason};
 use crate::instance::memory::MemoryBudget;
 use crate::instance::stdio::Capture;
 use crate::{Error, Limits, Output, RunResult};
+pub(crate) use link::Link;
 use link::{Done, Mode, Request};
-pub(crate) use link::{Link, next_call_args};
 
 /// Options of a session: the same as a run's, see [`crate::Executor::session`]
 /// for how each applies to a session.

@@ -30,8 +30,9 @@ use tokio::task::JoinHandle;
 use super::control::RunControl;
 use super::device::Device;
 use super::scratch::ScratchFs;
+use crate::SESSION_NEXT_FUNCTION;
 use crate::host::{self, HostError, HostFunctions, kinds};
-use crate::session::{Link, next_call_args};
+use crate::session::Link;
 use dispatch::{Bounds, Chunks};
 use frame::{FrameReader, Incoming};
 
@@ -138,22 +139,23 @@ impl Channel {
     }
 
     fn start(&mut self, payload: &[u8]) {
-        if let Some(link) = &self.config.session
-            && let Some(args) = next_call_args(payload)
-        {
-            self.next_request = Some((link.clone(), args));
-            return;
-        }
         let config = &self.config;
         let bounds = Bounds {
             parse_bytes: config.frame_bytes.saturating_mul(PARSE_BYTES_PER_FRAME_BYTE),
             in_flight: config.calls_in_flight,
             reply_bytes: config.frame_bytes.min(MAX_REPLY_BYTES),
         };
-        let calls = match dispatch::decode(payload, &config.calls_left, bounds) {
+        let mut calls = match dispatch::decode(payload, &config.calls_left, bounds) {
             Ok(calls) => calls,
             Err(refusal) => return self.out.push_back(frame::encode(&refusal)),
         };
+        if let Some(link) = &config.session
+            && let [call] = calls.as_mut_slice()
+            && call.name == SESSION_NEXT_FUNCTION
+        {
+            self.next_request = Some((link.clone(), std::mem::take(&mut call.args)));
+            return;
+        }
         let calls = dispatch::start(calls, &config.providers, bounds);
         let control = self.control.clone();
         let calls = host::with_call_deadline(control.deadline(), calls);

@@ -1,7 +1,7 @@
 //! The host side of the session protocol: the guest hands in a result and waits for its next piece of code.
 //!
-//! The guest asks with an ordinary host call, [`SESSION_NEXT_FUNCTION`], alone
-//! in its frame. The channel does not dispatch that call: it keeps the frame's
+//! The guest asks with an ordinary host call,
+//! [`SESSION_NEXT_FUNCTION`](crate::SESSION_NEXT_FUNCTION), alone in its frame. The channel does not dispatch that call: it keeps the frame's
 //! place in the reply queue and, only when the guest's read reaches it, calls
 //! [`Link::park`] on the guest's own thread. So the result is taken as final
 //! only while the guest is provably parked in that read — a guest that writes
@@ -15,9 +15,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::GuestException;
 use crate::host::HostError;
 use crate::instance::control::RunControl;
-use crate::{GuestException, SESSION_NEXT_FUNCTION};
 
 /// What a run asks of the guest.
 #[derive(Debug)]
@@ -69,28 +69,6 @@ pub(crate) struct Link {
     ready: Mutex<Option<oneshot::Sender<()>>>,
 }
 
-/// The one call of a frame that asks for the next request: its arguments.
-pub(crate) fn next_call_args(payload: &[u8]) -> Option<Value> {
-    #[derive(Deserialize)]
-    struct Frame {
-        calls: [Call; 1],
-    }
-    #[derive(Deserialize)]
-    struct Call {
-        #[serde(rename = "fn")]
-        name: String,
-        #[serde(default)]
-        args: Value,
-    }
-    // Cheap test first: most frames of a session are ordinary host calls.
-    let name = SESSION_NEXT_FUNCTION.as_bytes();
-    if !payload.windows(name.len()).any(|w| w == name) {
-        return None;
-    }
-    let [call] = serde_json::from_slice::<Frame>(payload).ok()?.calls;
-    (call.name == SESSION_NEXT_FUNCTION).then_some(call.args)
-}
-
 impl Link {
     /// The link, the sender of requests and the readiness signal.
     pub(crate) fn new() -> (Self, mpsc::UnboundedSender<Request>, oneshot::Receiver<()>) {
@@ -105,7 +83,7 @@ impl Link {
     }
 
     /// The guest is parked in its read of the reply to a
-    /// [`SESSION_NEXT_FUNCTION`] call with `args`: hands its result to the
+    /// [`SESSION_NEXT_FUNCTION`](crate::SESSION_NEXT_FUNCTION) call with `args`: hands its result to the
     /// waiting run and blocks this (the guest's) thread until the next
     /// request. `None` if the run is stopped meanwhile.
     pub(crate) fn park(&self, args: &Value, control: &RunControl) -> Option<Result<Value, HostError>> {
@@ -145,23 +123,4 @@ impl Link {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_a_frame_with_the_one_next_call_is_a_session_frame() {
-        let next = br#"{"calls":[{"fn":"goru_session_next","args":{"done":null}}]}"#;
-        assert_eq!(next_call_args(next), Some(json!({"done": null})));
-        for other in [
-            &br#"{"calls":[{"fn":"kv_get","args":["goru_session_next"]}]}"#[..],
-            br#"{"calls":[{"fn":"goru_session_next"},{"fn":"goru_session_next"}]}"#,
-            br#"{"calls":[]}"#,
-            b"goru_session_next",
-        ] {
-            assert_eq!(next_call_args(other), None, "{}", String::from_utf8_lossy(other));
-        }
-    }
 }

@@ -124,3 +124,35 @@ fn close_stops_a_running_guest() {
         ));
     });
 }
+
+/// A session's request for more code is parsed under the channel's budget
+/// like any other frame: a 14 MB frame of tiny JSON objects (1.5 GB as
+/// parsed values) naming `goru_session_next` is refused, and the run goes on.
+#[test]
+fn a_parse_bomb_naming_the_session_call_is_refused() {
+    contained(
+        &test_name!(a_parse_bomb_naming_the_session_call_is_refused),
+        || {
+            let exec = executor();
+            let session = exec
+                .session_blocking(&Python, RunOptions::new().timeout(Duration::from_secs(30)))
+                .unwrap();
+            let code = r#"
+import os, struct
+bomb = b'{"calls":[{"fn":"goru_session_next","args":{"done":[' + b'{"":0},' * 2000000 + b'{"":0}]}}]}'
+fd = os.open("/.goru/channel", os.O_RDWR)
+data = struct.pack("<I", len(bomb)) + bomb
+while data:
+    data = data[os.write(fd, data):]
+n = struct.unpack("<I", os.read(fd, 4))[0]
+body = b""
+while len(body) < n:
+    body += os.read(fd, n - len(body))
+print("refused" if b'"limit"' in body else body[:200])
+"#;
+            let result = session.run_blocking(code).unwrap();
+            assert_eq!(result.stdout_lossy(), "refused\n", "{result:?}");
+            assert_eq!(session.run_blocking("print(1)").unwrap().stdout_lossy(), "1\n");
+        },
+    );
+}
