@@ -11,6 +11,7 @@ use wasmer_wasix::PluggableRuntime;
 
 use crate::cache::ModuleCache;
 use crate::instance::control::{RunControl, STOP_GRACE, StopReason};
+use crate::instance::stdio::Capture;
 use crate::instance::{self, RunSpec};
 use crate::session::{self, Session, block_on};
 use crate::{Error, HostFunctions, Language, Limits, Program, RunOptions, RunResult, packages};
@@ -254,21 +255,9 @@ async fn supervise(
         Ok(finished) => flatten(finished),
         Err(_) => {
             tracing::warn!(grace = ?STOP_GRACE, "a stopped guest did not end within the grace period; reporting the run as stopped");
-            let (stdout, stdout_truncated) = stdout.take();
-            let (stderr, stderr_truncated) = stderr.take();
-            let output = Box::new(crate::Output {
-                stdout,
-                stderr,
-                stdout_truncated,
-                stderr_truncated,
-            });
-            Err(match control.requested_stop() {
-                Some(StopReason::Cancelled) => Error::Cancelled { output },
-                _ => Error::Timeout {
-                    limit: timeout,
-                    output,
-                },
-            })
+            let output = Box::new(Capture::take_output(&stdout, &stderr));
+            let reason = control.requested_stop().unwrap_or(StopReason::Timeout);
+            Err(reason.error(timeout, output))
         }
     }
 }

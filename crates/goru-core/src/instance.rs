@@ -119,14 +119,7 @@ pub(crate) fn run(
     let outcome = instantiate_and_start(&mut store, runtime, module, &spec, control, &fs);
     drop(withdraw);
 
-    let (stdout_bytes, stdout_truncated) = stdout.take();
-    let (stderr_bytes, stderr_truncated) = stderr.take();
-    let output = Output {
-        stdout: stdout_bytes,
-        stderr: stderr_bytes,
-        stdout_truncated,
-        stderr_truncated,
-    };
+    let output = Capture::take_output(stdout, stderr);
     let exception = read_exception_report(&fs);
     classify(outcome, output, exception, control, budget, &spec.limits, started)
 }
@@ -244,13 +237,7 @@ fn classify(
 ) -> Result<RunResult, Error> {
     let output = Box::new(output);
     let ended = outcome?;
-    let stopped = |reason, output| match reason {
-        StopReason::Timeout => Error::Timeout {
-            limit: limits.timeout,
-            output,
-        },
-        StopReason::Cancelled => Error::Cancelled { output },
-    };
+    let stopped = |reason: StopReason, output| reason.error(limits.timeout, output);
     let trap = match ended {
         Ended::Exited(code) => {
             // A guest stopped while it waited on the host gets an error from

@@ -375,14 +375,7 @@ impl Inner {
     }
 
     fn output(&self) -> Output {
-        let (stdout, stdout_truncated) = self.stdout.take();
-        let (stderr, stderr_truncated) = self.stderr.take();
-        Output {
-            stdout,
-            stderr,
-            stdout_truncated,
-            stderr_truncated,
-        }
+        Capture::take_output(&self.stdout, &self.stderr)
     }
 
     /// Ends the session for `reason`: the guest is told to exit.

@@ -40,6 +40,10 @@ const SHIM: &str = include_str!("shim.js");
 /// declarations are [`GORU_D_TS`].
 const GORU_API: &str = include_str!("goru.js");
 
+/// qjs's arguments before the code: the stack limit, the `std`/`os`
+/// modules, and the shim and guest API evaluated first.
+const QJS_ARGS: [&str; 7] = ["qjs", "--stack-size", STACK_LIMIT, "--std", "-e", SHIM, GORU_API];
+
 /// TypeScript declarations of the guest API (`goru.d.ts`), for editors.
 pub const GORU_D_TS: &str = include_str!("goru.d.ts");
 
@@ -68,28 +72,11 @@ impl Language for JavaScript {
     }
 
     fn program(&self, code: &str) -> Program {
-        Program::new([
-            "qjs",
-            "--stack-size",
-            STACK_LIMIT,
-            "--std",
-            "-e",
-            SHIM,
-            GORU_API,
-            code,
-        ])
+        Program::new(QJS_ARGS.iter().copied().chain([code]))
     }
 
     /// The same shim without code: it loops on the session protocol.
     fn session_program(&self) -> Option<Program> {
-        Some(Program::new([
-            "qjs",
-            "--stack-size",
-            STACK_LIMIT,
-            "--std",
-            "-e",
-            SHIM,
-            GORU_API,
-        ]))
+        Some(Program::new(QJS_ARGS))
     }
 }

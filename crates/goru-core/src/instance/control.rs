@@ -20,6 +20,19 @@ pub(crate) enum StopReason {
     Cancelled,
 }
 
+impl StopReason {
+    /// The error a run stopped for this reason ends with.
+    pub(crate) fn error(self, timeout: Duration, output: Box<crate::Output>) -> crate::Error {
+        match self {
+            StopReason::Timeout => crate::Error::Timeout {
+                limit: timeout,
+                output,
+            },
+            StopReason::Cancelled => crate::Error::Cancelled { output },
+        }
+    }
+}
+
 /// Shared between the thread running the guest and whoever may stop it.
 pub(crate) struct RunControl {
     /// The deadline, in nanoseconds after `base`; a session re-arms it per run.

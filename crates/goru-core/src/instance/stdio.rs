@@ -41,6 +41,18 @@ impl Capture {
         (std::mem::take(&mut c.bytes), std::mem::take(&mut c.truncated))
     }
 
+    /// Takes both streams' captures as a run's [`crate::Output`].
+    pub(crate) fn take_output(stdout: &Capture, stderr: &Capture) -> crate::Output {
+        let (stdout, stdout_truncated) = stdout.take();
+        let (stderr, stderr_truncated) = stderr.take();
+        crate::Output {
+            stdout,
+            stderr,
+            stdout_truncated,
+            stderr_truncated,
+        }
+    }
+
     fn append(&self, buf: &[u8]) {
         let mut c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let room = c.cap.saturating_sub(c.bytes.len());
