@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use goru::{Executor, JavaScript, Python};
+use goru::{Executor, JavaScript, Python, RunOptions, Session};
 
 /// One executor per process (each attack runs in a child process of its own).
 pub fn executor() -> Executor {
@@ -13,6 +13,13 @@ pub fn executor() -> Executor {
         .precompile(JavaScript)
         .build()
         .expect("building the executor")
+}
+
+/// A Python session on a fresh executor, each run bounded by `timeout`.
+pub fn python_session(timeout: Duration) -> Session {
+    executor()
+        .session_blocking(&Python, RunOptions::new().timeout(timeout))
+        .expect("starting a Python session")
 }
 
 /// The timeout attacks run under: long enough for CPython to start on a

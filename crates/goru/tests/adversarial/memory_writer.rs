@@ -9,7 +9,7 @@ use std::time::Instant;
 use goru::{Error, Python, RunOptions};
 
 use crate::child::contained;
-use crate::guest::{OWN_MEMORY, STOP_BOUND, TIMEOUT, executor};
+use crate::guest::{OWN_MEMORY, STOP_BOUND, TIMEOUT, executor, python_session};
 use crate::test_name;
 
 /// Clears what used to be the stop flag, and scribbles over the low
@@ -47,10 +47,7 @@ fn a_session_run_that_clears_address_zero_still_times_out() {
     contained(
         &test_name!(a_session_run_that_clears_address_zero_still_times_out),
         || {
-            let exec = executor();
-            let session = exec
-                .session_blocking(&Python, RunOptions::new().timeout(TIMEOUT))
-                .unwrap();
+            let session = python_session(TIMEOUT);
             let started = Instant::now();
             let err = session.run_blocking(&attack()).unwrap_err();
             let took = started.elapsed();

@@ -7,10 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use goru::{Error, Python, RunOptions, SessionEnd};
+use goru::{Error, SessionEnd};
 
 use crate::child::contained;
-use crate::guest::{STOP_BOUND, TIMEOUT, executor};
+use crate::guest::{STOP_BOUND, TIMEOUT, python_session};
 use crate::test_name;
 
 /// Python that writes `frame_json` as one channel frame on a new descriptor
@@ -31,10 +31,7 @@ const DONE: &str = r#"{"calls":[{"fn":"goru_session_next","args":{"done":{"exit_
 #[test]
 fn a_forged_done_does_not_end_the_run() {
     contained(&test_name!(a_forged_done_does_not_end_the_run), || {
-        let exec = executor();
-        let session = exec
-            .session_blocking(&Python, RunOptions::new().timeout(TIMEOUT))
-            .unwrap();
+        let session = python_session(TIMEOUT);
         let code = forge(DONE, "os.O_WRONLY") + "while True: pass\n";
         let started = Instant::now();
         let err = session.run_blocking(&code).unwrap_err();
@@ -61,10 +58,7 @@ fn a_guest_that_parks_and_goes_on_is_under_the_next_deadline() {
     contained(
         &test_name!(a_guest_that_parks_and_goes_on_is_under_the_next_deadline),
         || {
-            let exec = executor();
-            let session = exec
-                .session_blocking(&Python, RunOptions::new().timeout(TIMEOUT))
-                .unwrap();
+            let session = python_session(TIMEOUT);
             let code =
                 forge(DONE, "os.O_RDWR | os.O_NONBLOCK") + "_got = os.read(FD, 1 << 16)\nwhile True: pass\n";
             let first = session
@@ -83,10 +77,7 @@ fn a_guest_that_parks_and_goes_on_is_under_the_next_deadline() {
 #[test]
 fn a_malformed_report_ends_the_session() {
     contained(&test_name!(a_malformed_report_ends_the_session), || {
-        let exec = executor();
-        let session = exec
-            .session_blocking(&Python, RunOptions::new().timeout(TIMEOUT))
-            .unwrap();
+        let session = python_session(TIMEOUT);
         let bad = r#"{"calls":[{"fn":"goru_session_next","args":{"done":{"exit_code":"zero"}}}]}"#;
         let code = forge(bad, "os.O_RDWR") + "os.read(FD, 1 << 16)\nwhile True: pass\n";
         let err = session.run_blocking(&code).unwrap_err();
@@ -103,10 +94,7 @@ fn a_malformed_report_ends_the_session() {
 #[test]
 fn close_stops_a_running_guest() {
     contained(&test_name!(close_stops_a_running_guest), || {
-        let exec = executor();
-        let session = exec
-            .session_blocking(&Python, RunOptions::new().timeout(Duration::from_secs(60)))
-            .unwrap();
+        let session = python_session(Duration::from_secs(60));
         let running = {
             let session = session.clone();
             let code = forge(DONE, "os.O_WRONLY") + "while True: pass\n";
@@ -133,10 +121,7 @@ fn a_parse_bomb_naming_the_session_call_is_refused() {
     contained(
         &test_name!(a_parse_bomb_naming_the_session_call_is_refused),
         || {
-            let exec = executor();
-            let session = exec
-                .session_blocking(&Python, RunOptions::new().timeout(Duration::from_secs(30)))
-                .unwrap();
+            let session = python_session(Duration::from_secs(30));
             let code = r#"
 import os, struct
 bomb = b'{"calls":[{"fn":"goru_session_next","args":{"done":[' + b'{"":0},' * 2000000 + b'{"":0}]}}]}'
