@@ -33,7 +33,7 @@ mod result;
 mod session;
 
 pub use code::check_code;
-pub use error::{Error, SessionEnd, TrapKind};
+pub use error::{Error, ErrorKind, SessionEnd, TrapKind};
 pub use executor::{CancelHandle, Compiler, Executor, ExecutorBuilder};
 pub use host::{HostError, HostFunctions, HostFuture, host_call_deadline, kinds as host_error_kinds};
 pub use instance::HOST_CHANNEL_PATH;
