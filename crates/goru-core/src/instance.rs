@@ -255,12 +255,7 @@ fn classify(
                     output,
                 });
             }
-            return Ok(RunResult {
-                output: *output,
-                exit_code: code,
-                exception,
-                duration: started.elapsed(),
-            });
+            return Ok(RunResult::finished(*output, code, exception, started));
         }
         Ended::Trapped(trap) => trap,
     };

@@ -1,7 +1,7 @@
 //! What a run gives back: output, exit code, and the guest's uncaught exception.
 
 use std::borrow::Cow;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
@@ -17,6 +17,21 @@ pub struct Output {
     pub stdout_truncated: bool,
     /// Whether stderr went over the limit and was cut.
     pub stderr_truncated: bool,
+}
+
+impl Output {
+    /// Whether stdout or stderr (or both) went over the limit and was cut.
+    ///
+    /// ```
+    /// let output = goru_core::Output {
+    ///     stderr_truncated: true,
+    ///     ..Default::default()
+    /// };
+    /// assert!(output.truncated());
+    /// ```
+    pub fn truncated(&self) -> bool {
+        self.stdout_truncated || self.stderr_truncated
+    }
 }
 
 /// An exception the guest did not catch: Python's `BaseException` (but not
@@ -54,6 +69,23 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// The result of a run started at `started` whose guest ended with the
+    /// raw status `raw_exit` (reported as [`exit_status`] gives it): the one
+    /// place runs and session runs alike are assembled.
+    pub(crate) fn finished(
+        output: Output,
+        raw_exit: i32,
+        exception: Option<GuestException>,
+        started: Instant,
+    ) -> Self {
+        Self {
+            output,
+            exit_code: exit_status(raw_exit),
+            exception,
+            duration: started.elapsed(),
+        }
+    }
+
     /// True when the guest exited with status 0.
     pub fn success(&self) -> bool {
         self.exit_code == 0 && self.exception.is_none()
@@ -84,7 +116,8 @@ impl RunResult {
 /// bits, the rule of POSIX `exit` (`raw & 0xFF`). WASI carries any 32-bit
 /// status, and the runtime passes on a wider one than a process can have;
 /// every run and session result goes through here, so the library, the
-/// HTTP API and the CLI report the same number.
+/// HTTP API and the CLI report the same number. It is idempotent, so a
+/// status already reported may go through again.
 pub(crate) fn exit_status(raw: i32) -> i32 {
     raw & 0xFF
 }
@@ -105,6 +138,7 @@ mod tests {
             (65_535, 255),
         ] {
             assert_eq!(exit_status(raw), status, "{raw}");
+            assert_eq!(exit_status(status), status, "{raw}");
         }
     }
 }

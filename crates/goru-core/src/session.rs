@@ -252,12 +252,12 @@ impl Session {
         crate::check_code(code)?;
         let started = Instant::now();
         let (done, output) = self.request(code, mode).await?;
-        Ok(RunResult {
+        Ok(RunResult::finished(
             output,
-            exit_code: crate::result::exit_status(done.exit_code),
-            exception: done.exception,
-            duration: started.elapsed(),
-        })
+            done.exit_code,
+            done.exception,
+            started,
+        ))
     }
 
     async fn request(&self, code: &str, mode: Mode) -> Result<(Done, Output), Error> {
