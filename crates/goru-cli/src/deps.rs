@@ -7,9 +7,10 @@ use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use goru::python::packages::{self, InstallError, Installer, Requirement, normalize_name};
 
-use crate::Failure;
-use crate::cli::RunArgs;
-use crate::units;
+use goru_server::units;
+
+use crate::failure::Failure;
+use crate::run_args::RunArgs;
 
 /// The packages directory when `--dir` is not given.
 pub const DEFAULT_DIR: &str = ".goru/python/packages";

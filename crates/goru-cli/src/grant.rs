@@ -11,7 +11,7 @@ use goru::hostfn::http::HttpConfig;
 use goru::hostfn::kv::KvConfig;
 use goru::hostfn::{Capabilities, Granted};
 
-use crate::units;
+use goru_server::units;
 
 /// What the guest may reach. Nothing unless a flag grants it.
 #[derive(Debug, Args)]

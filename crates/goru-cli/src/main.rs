@@ -5,12 +5,13 @@
 
 mod cli;
 mod deps;
+mod failure;
 mod grant;
 mod logging;
 mod repl;
 mod run;
+mod run_args;
 mod serve;
-mod units;
 
 use std::process::ExitCode;
 
@@ -18,34 +19,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use crate::cli::{Cli, Command};
-
-/// The process exit statuses goru itself uses (see `goru --help`).
-pub mod exit {
-    /// An uncaught guest exception, or a failure in goru itself.
-    pub const FAILURE: u8 = 1;
-    /// The guest raised an uncaught exception.
-    pub const EXCEPTION: u8 = 1;
-    /// The command line was not usable (clap uses the same status).
-    pub const USAGE: u8 = 2;
-    /// The run hit its wall-clock limit (as coreutils `timeout`).
-    pub const TIMEOUT: u8 = 124;
-    /// The run hit its memory limit.
-    pub const MEMORY: u8 = 125;
-    /// The guest trapped.
-    pub const TRAP: u8 = 126;
-}
-
-/// Why goru exits without the guest's own status. Each is reported as one
-/// `goru: ...` line on stderr.
-#[derive(Debug)]
-pub enum Failure {
-    /// A bad command line (status 2).
-    Usage(String),
-    /// The run was stopped or could not start, with this status.
-    Status(u8, String),
-    /// Anything else (status 1).
-    Other(anyhow::Error),
-}
+use crate::failure::{Failure, exit};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

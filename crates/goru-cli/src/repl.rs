@@ -8,9 +8,9 @@ use goru::{Error, Language, Session};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
-use crate::Failure;
-use crate::cli::RunArgs;
-use crate::run::{executor, options, stopped, write_output};
+use crate::failure::{Failure, stopped};
+use crate::run::{executor, options, write_output};
+use crate::run_args::RunArgs;
 
 /// Where input lines come from: an editor on a terminal, plain lines
 /// otherwise (piped input: no prompts, no history).

@@ -6,9 +6,8 @@ use std::path::Path;
 use anyhow::{Context, anyhow};
 use goru::{Executor, Language, Output, RunOptions};
 
-use crate::cli::RunArgs;
-use crate::units::format_size;
-use crate::{Failure, exit};
+use crate::failure::{Failure, exit, stopped};
+use crate::run_args::RunArgs;
 
 /// Where the code comes from.
 enum Source<'a> {
@@ -65,11 +64,8 @@ pub fn options(args: &RunArgs) -> Result<RunOptions, Failure> {
             .map_err(Failure::Other)?,
         None => Vec::new(),
     };
-    let options = RunOptions::new()
-        .timeout(args.timeout)
-        .memory_bytes(args.memory)
-        .output_bytes(args.output_limit)
-        .host_calls(args.grant.max_host_calls)
+    let options = args
+        .limits()
         .host_functions(args.grant.open().map_err(|e| Failure::Usage(e.to_string()))?)
         .stdin(stdin);
     Ok(args.grant.packages(options))
@@ -167,23 +163,6 @@ fn guest_status(exit_code: i32, raised: bool) -> u8 {
         // Not from goru's library, which keeps to 0..=255; never success.
         Err(_) => u8::MAX,
     }
-}
-
-/// How a run the host stopped, or that never started, is reported.
-pub fn stopped(error: goru::Error) -> Failure {
-    let status = match &error {
-        goru::Error::Timeout { .. } => exit::TIMEOUT,
-        goru::Error::MemoryLimit { .. } => exit::MEMORY,
-        goru::Error::Trap { .. } => exit::TRAP,
-        _ => exit::FAILURE,
-    };
-    let message = match &error {
-        goru::Error::MemoryLimit { limit_bytes, .. } => {
-            format!("memory limit of {} exceeded", format_size(*limit_bytes))
-        }
-        other => other.to_string(),
-    };
-    Failure::Status(status, message)
 }
 
 #[cfg(test)]

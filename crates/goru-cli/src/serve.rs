@@ -1,40 +1,21 @@
-//! `goru serve`: the HTTP/JSON service (routes and behaviour in docs/server.md).
+//! `goru serve`: the HTTP/JSON service of the goru-server crate (routes and
+//! behaviour in docs/server.md) behind the command line's flags.
 //!
 //! Checks the flags, compiles (or loads) the interpreters, then serves on
 //! its own tokio runtime until SIGINT or SIGTERM. The guests themselves run
 //! on goru's runtime, as for every other command.
 
-mod admission;
-mod api;
-mod args;
-mod auth;
-mod body;
-mod error;
-mod execute;
-mod ids;
-mod options;
-mod outcome;
-mod request_log;
-mod routes;
-mod server;
-mod session_routes;
-mod sessions;
-mod shutdown;
-mod state;
+pub mod args;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
+use goru_server::{BuildError, Server};
+use tokio::net::TcpListener;
 
-pub use args::{AFTER_HELP, ServeArgs};
-
-use self::admission::Admission;
-use self::options::RunDefaults;
-use self::sessions::Sessions;
-use self::state::{Config, Shared};
-use crate::Failure;
-use crate::cli::RunArgs;
+use self::args::ServeArgs;
+use crate::failure::Failure;
+use crate::run_args::RunArgs;
 
 /// The log directive of `goru serve` when `RUST_LOG` is not set: goru's own
 /// events at info, one line per request; the libraries' stay quiet.
@@ -46,6 +27,30 @@ const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 /// Runs the service until it is told to stop; exit status 0 after a
 /// graceful shutdown.
 pub fn serve(args: &ServeArgs, run: &RunArgs) -> Result<u8, Failure> {
+    let server = server(args, run)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("goru-serve")
+        .build()
+        .context("starting the server's runtime")
+        .map_err(Failure::Other)?;
+    let listen = args.listen;
+    let served = runtime.block_on(async move {
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let address = listener.local_addr().context("reading the listening address")?;
+        // Printed, not logged: scripts and tests read it to learn the port.
+        eprintln!("goru serve listening on http://{address}");
+        server.serve(listener).await.context("serving")
+    });
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
+    served.map(|()| 0).map_err(Failure::Other)
+}
+
+/// The server the flags describe; a usage failure for flags that cannot
+/// work, before anything listens.
+fn server(args: &ServeArgs, run: &RunArgs) -> Result<Server, Failure> {
     if run.code.is_some() {
         return Err(Failure::Usage(
             "goru serve takes code over HTTP, not -c (see goru serve --help)".into(),
@@ -56,41 +61,43 @@ pub fn serve(args: &ServeArgs, run: &RunArgs) -> Result<u8, Failure> {
             "goru serve takes stdin in each request, not --stdin-file (see goru serve --help)".into(),
         ));
     }
-    let token = match &args.token {
-        Some(token) if token.trim().is_empty() => {
-            return Err(Failure::Usage("--token (or GORU_TOKEN) is empty".into()));
-        }
-        token => token.clone(),
-    };
-    let defaults = RunDefaults::from_args(run).map_err(Failure::Usage)?;
-    let executor = crate::run::executor(run)?;
-    // Compiled (or loaded from the disk cache) before the first request, so
-    // no request pays for it and a broken build fails at start-up.
-    for name in goru::language_names() {
-        let language =
-            goru::language_by_name(name).ok_or_else(|| Failure::Other(anyhow!("no language {name}")))?;
-        executor
-            .prepare(language)
-            .map_err(|e| Failure::Other(anyhow!(e).context(format!("preparing {name}"))))?;
+    if matches!(&args.token, Some(token) if token.trim().is_empty()) {
+        return Err(Failure::Usage("--token (or GORU_TOKEN) is empty".into()));
     }
-
-    let state = Arc::new(Shared::new(
-        executor,
-        Config {
-            token,
-            max_body: args.max_body,
-        },
-        defaults,
-        Sessions::new(args.max_sessions as usize, args.session_ttl),
-        Admission::new(args.max_concurrent(), args.queue_wait, args.max_queue),
-    ));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("goru-serve")
-        .build()
-        .context("starting the server's runtime")
-        .map_err(Failure::Other)?;
-    let served = runtime.block_on(server::run(state, args.listen, args.grace));
-    runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
-    served.map(|()| 0).map_err(Failure::Other)
+    let grant = &run.grant;
+    if let Some(dir) = &grant.packages
+        && !dir.is_dir()
+        && !grant.package_install
+        && grant.allowed_packages.is_empty()
+    {
+        return Err(Failure::Usage(format!(
+            "--packages {}: not a directory",
+            dir.display()
+        )));
+    }
+    let limits = run.limits();
+    let mut builder = Server::builder(crate::run::executor(run)?)
+        .package_run_options(grant.packages(limits.clone()))
+        .run_options(limits)
+        .capabilities(grant.capabilities())
+        .timeout(run.timeout)
+        .max_body_bytes(args.max_body)
+        .max_sessions(args.max_sessions as usize)
+        .session_ttl(args.session_ttl)
+        .queue_wait(args.queue_wait)
+        .max_queue(args.max_queue)
+        .grace(args.grace);
+    if let Some(token) = &args.token {
+        builder = builder.token(token.clone());
+    }
+    if let Some(language) = run.lang {
+        builder = builder.default_language(language);
+    }
+    if let Some(runs) = args.max_concurrent {
+        builder = builder.max_concurrent(runs as usize);
+    }
+    builder.build().map_err(|error| match error {
+        BuildError::Capabilities(error) => Failure::Usage(error.to_string()),
+        other => Failure::Other(anyhow!(other)),
+    })
 }

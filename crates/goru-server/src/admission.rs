@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode};
 
 /// Seconds a refused client is told to wait: a run slot frees up as soon as
 /// any run ends, so a short hint suits.

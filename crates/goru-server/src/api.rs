@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The one route a load balancer or orchestrator probes without a token.
+pub const OPEN_PATH: &str = "/health";
+
 /// `POST /execute`: run code in a fresh interpreter.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,11 +6,9 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::error::{ApiError, ErrorCode};
-use super::state::AppState;
-
-/// The one route a load balancer or orchestrator probes without a token.
-pub const OPEN_PATH: &str = "/health";
+use crate::api::OPEN_PATH;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
 
 /// Middleware: refuses a request without the right token with 401.
 pub async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {

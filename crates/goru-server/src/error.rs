@@ -3,9 +3,11 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use goru::ErrorKind;
 
-use super::api::{ErrorBody, ErrorDetail};
-use crate::units::format_size;
+use crate::api::{ErrorBody, ErrorDetail};
+use crate::request_log::record_outcome;
+use crate::units::{error_message, format_size};
 
 /// What went wrong, as clients match on it. The strings are part of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,17 +38,19 @@ pub enum ErrorCode {
     ShuttingDown,
     /// A failure of the server itself; details are in its log.
     Internal,
-    /// In a run's answer: the run hit its timeout.
-    Timeout,
-    /// In a run's answer: the run hit the memory cap.
-    MemoryLimit,
-    /// In a run's answer: the guest trapped.
-    Trap,
-    /// In a run's answer: the run was cancelled (session deleted, shutdown).
-    Cancelled,
+    /// In a run's answer: the host stopped the run (a [stop](ErrorKind::is_stop):
+    /// timeout, memory cap, trap, cancelled by a session's deletion or the
+    /// shutdown), coded as goru's [`ErrorKind`].
+    Stopped(ErrorKind),
 }
 
 impl ErrorCode {
+    /// The code of a run the host stopped with an error of this kind; `None`
+    /// for kinds that are not stops.
+    pub fn stopped(kind: ErrorKind) -> Option<Self> {
+        kind.is_stop().then_some(ErrorCode::Stopped(kind))
+    }
+
     /// The code as it appears in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,16 +66,13 @@ impl ErrorCode {
             ErrorCode::Saturated => "saturated",
             ErrorCode::ShuttingDown => "shutting_down",
             ErrorCode::Internal => "internal",
-            ErrorCode::Timeout => "timeout",
-            ErrorCode::MemoryLimit => "memory_limit",
-            ErrorCode::Trap => "trap",
-            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::Stopped(kind) => kind.as_str(),
         }
     }
 
-    /// The HTTP status of an answer that is this error. The four run
-    /// outcomes (`timeout`, ...) normally come inside a 200 run result; they
-    /// get 500 only when a session could not even start.
+    /// The HTTP status of an answer that is this error. A stopped run
+    /// (`timeout`, ...) normally comes inside a 200 run result; it gets 500
+    /// only when a session could not even start.
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
@@ -83,11 +84,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::TooManySessions => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Saturated | ErrorCode::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::Internal
-            | ErrorCode::Timeout
-            | ErrorCode::MemoryLimit
-            | ErrorCode::Trap
-            | ErrorCode::Cancelled => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal | ErrorCode::Stopped(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -153,21 +150,16 @@ impl ApiError {
     /// How a goru error that is not a run's outcome is answered: a session
     /// that is busy or gone, or a failure to start.
     pub fn from_goru(error: &goru::Error) -> Self {
-        match error {
-            goru::Error::SessionBusy => Self::new(ErrorCode::Busy, error.to_string()),
-            goru::Error::SessionClosed | goru::Error::SessionEnded { .. } => {
+        match error.kind() {
+            ErrorKind::SessionBusy => Self::new(ErrorCode::Busy, error.to_string()),
+            ErrorKind::SessionClosed | ErrorKind::SessionEnded => {
                 Self::new(ErrorCode::SessionEnded, error.to_string())
             }
-            goru::Error::InvalidOption(message) => Self::bad_request(message.clone()),
-            goru::Error::InvalidCode(_) => Self::bad_request(error.to_string()),
-            goru::Error::Timeout { .. }
-            | goru::Error::MemoryLimit { .. }
-            | goru::Error::Trap { .. }
-            | goru::Error::Cancelled { .. } => match super::outcome::stop_code(error) {
-                Some(code) => Self::new(code, super::outcome::stop_message(error)),
+            ErrorKind::InvalidOption | ErrorKind::InvalidCode => Self::bad_request(invalid(error)),
+            kind => match ErrorCode::stopped(kind) {
+                Some(code) => Self::new(code, error_message(error)),
                 None => Self::internal(error),
             },
-            other => Self::internal(other),
         }
     }
 
@@ -180,7 +172,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        super::request_log::record_outcome(self.code.as_str());
+        record_outcome(self.code.as_str());
         let status = self.code.status();
         let body = ErrorBody {
             error: ErrorDetail {
@@ -197,5 +189,51 @@ impl IntoResponse for ApiError {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// The message of an unusable option (its own words, without the `invalid
+/// option:` its `Display` adds) or unusable code (as displayed).
+fn invalid(error: &goru::Error) -> String {
+    match error {
+        goru::Error::InvalidOption(message) => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopped_runs_keep_their_wire_codes() {
+        for (kind, code) in [
+            (ErrorKind::Timeout, "timeout"),
+            (ErrorKind::MemoryLimit, "memory_limit"),
+            (ErrorKind::Trap, "trap"),
+            (ErrorKind::Cancelled, "cancelled"),
+        ] {
+            let stopped = ErrorCode::stopped(kind).expect("a stop");
+            assert_eq!(stopped.as_str(), code);
+            assert_eq!(stopped.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        assert_eq!(ErrorCode::stopped(ErrorKind::SessionBusy), None);
+    }
+
+    #[test]
+    fn goru_errors_map_to_api_codes() {
+        let code = |error: goru::Error| ApiError::from_goru(&error).code;
+        assert_eq!(code(goru::Error::SessionBusy), ErrorCode::Busy);
+        assert_eq!(code(goru::Error::SessionClosed), ErrorCode::SessionEnded);
+        assert_eq!(
+            code(goru::Error::InvalidOption("x".into())),
+            ErrorCode::BadRequest
+        );
+        assert_eq!(code(goru::Error::InvalidCode("x".into())), ErrorCode::BadRequest);
+        assert_eq!(code(goru::Error::Setup("x".into())), ErrorCode::Internal);
+        let cancelled = goru::Error::Cancelled {
+            output: Box::default(),
+        };
+        assert_eq!(code(cancelled), ErrorCode::Stopped(ErrorKind::Cancelled));
     }
 }

@@ -5,12 +5,12 @@ use std::time::Instant;
 use axum::Json;
 use axum::extract::State;
 
-use super::api::{ExecuteRequest, RunResponse};
-use super::body::JsonBody;
-use super::error::ApiError;
-use super::outcome::respond;
-use super::request_log::{record_language, record_outcome};
-use super::state::AppState;
+use crate::api::{ExecuteRequest, RunResponse};
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::outcome::respond;
+use crate::request_log::{record_language, record_outcome};
+use crate::state::AppState;
 
 /// Runs the request's code and answers with its output, exit code and, if
 /// the host stopped it, why (still 200: the request itself went fine).

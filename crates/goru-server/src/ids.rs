@@ -5,7 +5,7 @@
 pub fn random_hex(bytes: usize) -> Option<String> {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer).ok()?;
-    Some(buffer.iter().map(|b| format!("{b:02x}")).collect())
+    Some(hex::encode(buffer))
 }
 
 /// The first 8 characters of a session id, as logs show it: enough to

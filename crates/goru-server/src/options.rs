@@ -6,60 +6,28 @@ use std::time::Duration;
 use goru::{Capabilities, Language, RunOptions};
 use serde_json::Value;
 
-use super::error::ApiError;
-use crate::cli::RunArgs;
+use crate::error::ApiError;
 use crate::units;
 
-/// The server-wide part of every run's options.
+/// The server-wide part of every run's options (see [`crate::ServerBuilder`]).
 #[derive(Debug)]
 pub struct RunDefaults {
-    /// Limits from the flags; no host functions, no stdin.
-    base: RunOptions,
-    /// `base` with `--packages` and its install policy, for languages that
-    /// have packages (the flag is server-wide, the language per request).
-    with_packages: RunOptions,
-    /// What `--kv`, `--allow-host` and `--mount` grant; opened once per run
-    /// or session, so no two share a key-value store.
-    capabilities: Capabilities,
-    /// `--timeout`: the default and the most a request may ask for.
+    /// Limits; no host functions, no stdin.
+    pub base: RunOptions,
+    /// `base` with the packages directory and its install policy, for
+    /// languages that have packages (the setting is server-wide, the
+    /// language per request).
+    pub with_packages: RunOptions,
+    /// What the guest may reach; opened once per run or session, so no two
+    /// share a key-value store.
+    pub capabilities: Capabilities,
+    /// The default timeout and the most a request may ask for.
     pub max_timeout: Duration,
-    /// `--lang`, else python.
-    default_language: &'static dyn Language,
+    /// The language of requests that name none.
+    pub default_language: &'static dyn Language,
 }
 
 impl RunDefaults {
-    /// The defaults the flags describe; fails if the grant cannot be opened
-    /// (a mount that does not exist), so that shows at start-up.
-    pub fn from_args(args: &RunArgs) -> Result<Self, String> {
-        let capabilities = args.grant.capabilities();
-        capabilities.open().map_err(|e| e.to_string())?;
-        let default_language = match args.lang {
-            Some(language) => language,
-            None => {
-                goru::language_by_name("python").ok_or("no default language in this build: pass --lang")?
-            }
-        };
-        if let Some(dir) = &args.grant.packages
-            && !dir.is_dir()
-            && !args.grant.package_install
-            && args.grant.allowed_packages.is_empty()
-        {
-            return Err(format!("--packages {}: not a directory", dir.display()));
-        }
-        let base = RunOptions::new()
-            .timeout(args.timeout)
-            .memory_bytes(args.memory)
-            .output_bytes(args.output_limit)
-            .host_calls(args.grant.max_host_calls);
-        Ok(Self {
-            with_packages: args.grant.packages(base.clone()),
-            base,
-            capabilities,
-            max_timeout: args.timeout,
-            default_language,
-        })
-    }
-
     /// The language a request names, or the default.
     pub fn language(&self, name: Option<&str>) -> Result<&'static dyn Language, ApiError> {
         match name {
@@ -126,17 +94,20 @@ impl RunDefaults {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Cli;
-    use clap::Parser;
 
-    fn defaults(argv: &[&str]) -> RunDefaults {
-        let cli = Cli::try_parse_from(argv).expect("parses");
-        RunDefaults::from_args(&cli.run).expect("usable flags")
+    fn defaults(max_timeout: Duration, default_language: &'static dyn Language) -> RunDefaults {
+        RunDefaults {
+            base: RunOptions::new(),
+            with_packages: RunOptions::new(),
+            capabilities: Capabilities::new(),
+            max_timeout,
+            default_language,
+        }
     }
 
     #[test]
     fn timeouts_may_lower_but_not_raise_the_limit() {
-        let defaults = defaults(&["goru", "serve", "--timeout", "10s"]);
+        let defaults = defaults(Duration::from_secs(10), &goru::Python);
         let timeout = |v: Value| defaults.timeout(Some(&v)).map_err(|e| e.message);
         assert_eq!(defaults.timeout(None).ok(), Some(Duration::from_secs(10)));
         assert_eq!(timeout(Value::Null), Ok(Duration::from_secs(10)));
@@ -161,12 +132,12 @@ mod tests {
 
     #[test]
     fn languages() {
-        let defaults = defaults(&["goru", "serve"]);
+        let defaults = defaults(Duration::from_secs(1), &goru::Python);
         let name = |n| defaults.language(n).map(|l| l.name().to_owned()).ok();
         assert_eq!(name(None), Some("python".into()));
         assert_eq!(name(Some("JavaScript")), Some("js".into()));
         assert_eq!(name(Some("cobol")), None);
-        let defaults = self::defaults(&["goru", "serve", "-l", "js"]);
+        let defaults = self::defaults(Duration::from_secs(1), &goru::JavaScript);
         assert_eq!(defaults.language(None).map(|l| l.name()).ok(), Some("js"));
     }
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use goru::{Output, RunResult};
 
-use super::api::{ErrorDetail, Exception, RunResponse};
-use super::error::{ApiError, ErrorCode};
-use crate::units::format_size;
+use crate::api::{ErrorDetail, Exception, RunResponse};
+use crate::error::{ApiError, ErrorCode};
+use crate::units::error_message;
 
 /// The answer for a run that took `elapsed` (used when the run itself
 /// reports no duration), and the word the log records for it.
@@ -23,78 +23,59 @@ pub fn respond(
                 (None, 0) => "ok",
                 (None, _) => "exit_nonzero",
             };
-            Ok((finished(result), logged))
+            let exception = result.exception.map(|e| Exception {
+                kind: e.kind,
+                message: e.message,
+                traceback: e.traceback,
+            });
+            let ended = Ended::Finished {
+                exit_code: result.exit_code,
+                exception,
+            };
+            Ok((run_response(&result.output, result.duration, ended), logged))
         }
-        Err(error) => match (stop_code(&error), error.output()) {
+        Err(error) => match (ErrorCode::stopped(error.kind()), error.output()) {
             (Some(code), Some(output)) => {
                 let detail = ErrorDetail {
                     code: code.as_str(),
-                    message: stop_message(&error),
+                    message: error_message(&error),
                 };
-                Ok((stopped(output, detail, elapsed), code.as_str()))
+                Ok((
+                    run_response(output, elapsed, Ended::Stopped(detail)),
+                    code.as_str(),
+                ))
             }
             _ => Err(ApiError::from_goru(&error)),
         },
     }
 }
 
-/// The code of a run the host stopped; `None` for every other error.
-pub fn stop_code(error: &goru::Error) -> Option<ErrorCode> {
-    match error {
-        goru::Error::Timeout { .. } => Some(ErrorCode::Timeout),
-        goru::Error::MemoryLimit { .. } => Some(ErrorCode::MemoryLimit),
-        goru::Error::Trap { .. } => Some(ErrorCode::Trap),
-        goru::Error::Cancelled { .. } => Some(ErrorCode::Cancelled),
-        _ => None,
-    }
+/// How a run ended, as its answer tells it.
+enum Ended {
+    /// The guest ran to its end.
+    Finished {
+        exit_code: i32,
+        exception: Option<Exception>,
+    },
+    /// The host stopped it.
+    Stopped(ErrorDetail),
 }
 
-/// The message of a stopped run, sizes written for people.
-pub fn stop_message(error: &goru::Error) -> String {
-    match error {
-        goru::Error::MemoryLimit { limit_bytes, .. } => {
-            format!("memory limit of {} exceeded", format_size(*limit_bytes))
-        }
-        other => other.to_string(),
-    }
-}
-
-fn finished(result: RunResult) -> RunResponse {
-    let duration_ms = millis(result.duration);
-    let exception = result.exception.map(|e| Exception {
-        kind: e.kind,
-        message: e.message,
-        traceback: e.traceback,
-    });
-    RunResponse {
-        exit_code: Some(result.exit_code),
-        duration_ms,
-        error: None,
-        exception,
-        ..output_fields(&result.output)
-    }
-}
-
-fn stopped(output: &Output, error: ErrorDetail, elapsed: Duration) -> RunResponse {
-    RunResponse {
-        exit_code: None,
-        duration_ms: millis(elapsed),
-        error: Some(error),
-        exception: None,
-        ..output_fields(output)
-    }
-}
-
-/// stdout, stderr and the truncation flag; the rest left empty.
-fn output_fields(output: &Output) -> RunResponse {
+/// The run result: the guest's output and how the run ended. Every answer
+/// with a run result is made here.
+fn run_response(output: &Output, duration: Duration, ended: Ended) -> RunResponse {
+    let (exit_code, error, exception) = match ended {
+        Ended::Finished { exit_code, exception } => (Some(exit_code), None, exception),
+        Ended::Stopped(error) => (None, Some(error), None),
+    };
     RunResponse {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        exit_code: None,
-        duration_ms: 0,
-        truncated: output.stdout_truncated || output.stderr_truncated,
-        error: None,
-        exception: None,
+        exit_code,
+        duration_ms: millis(duration),
+        truncated: output.truncated(),
+        error,
+        exception,
     }
 }
 
@@ -128,6 +109,26 @@ mod tests {
         assert_eq!(response.duration_ms, 1500);
         assert!(response.truncated);
         assert_eq!(response.error.map(|e| e.code), Some("timeout"));
+    }
+
+    #[test]
+    fn a_finished_run_reports_its_status_and_exception() {
+        let result = RunResult {
+            output: *output(b"out"),
+            exit_code: 1,
+            exception: Some(goru::GuestException {
+                kind: "ValueError".into(),
+                message: "bad".into(),
+                traceback: "Traceback ...".into(),
+            }),
+            duration: Duration::from_millis(7),
+        };
+        let (response, logged) = respond(Ok(result), Duration::from_secs(9)).expect("a run result");
+        assert_eq!(logged, "exception");
+        assert_eq!((response.stdout.as_str(), response.exit_code), ("out", Some(1)));
+        assert_eq!(response.duration_ms, 7);
+        assert!(response.truncated && response.error.is_none());
+        assert_eq!(response.exception.map(|e| e.kind), Some("ValueError".into()));
     }
 
     #[test]

@@ -11,8 +11,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use super::auth::OPEN_PATH;
-use super::ids::{random_hex, short};
+use crate::api::OPEN_PATH;
+use crate::ids::{random_hex, short};
 
 /// The header that carries a request's id, both ways.
 pub const REQUEST_ID: &str = "x-request-id";

@@ -8,15 +8,15 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 
-use super::api::Health;
-use super::error::{ApiError, ErrorCode};
-use super::state::AppState;
-use super::{auth, execute, request_log, session_routes};
+use crate::api::{Health, OPEN_PATH};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use crate::{auth, execute, request_log, session_routes};
 
 /// The whole API over `state`.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route(auth::OPEN_PATH, get(health))
+        .route(OPEN_PATH, get(health))
         .route("/execute", post(execute::execute))
         .route("/sessions", post(session_routes::create))
         .route("/sessions/{id}", delete(session_routes::delete))

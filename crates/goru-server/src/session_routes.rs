@@ -8,12 +8,12 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
-use super::api::{RunResponse, SessionCreated, SessionExecRequest, SessionRequest};
-use super::body::{JsonBody, OptionalJsonBody};
-use super::error::ApiError;
-use super::outcome::respond;
-use super::request_log::{record_language, record_outcome, record_session};
-use super::state::AppState;
+use crate::api::{RunResponse, SessionCreated, SessionExecRequest, SessionRequest};
+use crate::body::{JsonBody, OptionalJsonBody};
+use crate::error::ApiError;
+use crate::outcome::respond;
+use crate::request_log::{record_language, record_outcome, record_session};
+use crate::state::AppState;
 
 /// Starts a session with a grant of its own (one key-value store for its
 /// whole life); its id.
@@ -27,6 +27,7 @@ pub async fn create(
     let timeout = state.defaults.timeout(request.timeout.as_ref())?;
     let options = state.defaults.options(language, timeout, request.stdin)?;
     let reservation = state.sessions.reserve()?;
+    state.start_reaper();
 
     // Starting an interpreter costs about what a run does: it takes a slot.
     let slot = state.admission.admit().await?;

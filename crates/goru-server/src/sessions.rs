@@ -2,13 +2,13 @@
 //! session, and the reaper that closes sessions left idle past the TTL.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use goru::Session;
 
-use super::error::{ApiError, ErrorCode};
-use super::ids::{random_hex, short};
+use crate::error::{ApiError, ErrorCode};
+use crate::ids::{random_hex, short};
 
 /// The registry. Every entry counts toward `--max-sessions` until it is
 /// deleted or reaped; entries whose interpreter has ended are dropped first
@@ -201,13 +201,19 @@ impl Drop for Checkout {
     }
 }
 
-/// Closes idle sessions every [`Sessions::reap_period`], forever (the task
-/// is dropped with the runtime).
-pub async fn reap_forever(sessions: Arc<Sessions>) {
-    let mut ticks = tokio::time::interval(sessions.reap_period());
+/// Closes idle sessions every [`Sessions::reap_period`] until the registry
+/// is dropped with its server.
+pub async fn reap_forever(sessions: Weak<Sessions>) {
+    let Some(period) = sessions.upgrade().map(|s| s.reap_period()) else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        let Some(sessions) = sessions.upgrade() else {
+            return;
+        };
         for id in sessions.reap_idle(Instant::now()) {
             tracing::info!(session = %short(&id), "session closed after idling past the TTL");
         }

@@ -1,16 +1,17 @@
 //! What every handler shares: the executor, the run defaults, the session
 //! registry, the run slots, and whether the server is shutting down.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
+use std::time::Duration;
 
 use goru::Executor;
 
-use super::admission::Admission;
-use super::error::{ApiError, ErrorCode};
-use super::options::RunDefaults;
-use super::sessions::Sessions;
-use super::shutdown::RunTracker;
+use crate::admission::Admission;
+use crate::error::{ApiError, ErrorCode};
+use crate::options::RunDefaults;
+use crate::sessions::{self, Sessions};
+use crate::shutdown::RunTracker;
 
 /// The handlers' state.
 pub type AppState = Arc<Shared>;
@@ -22,6 +23,8 @@ pub struct Config {
     pub token: Option<String>,
     /// The largest request body, in bytes.
     pub max_body: usize,
+    /// How long running work may go on once shutdown has begun.
+    pub grace: Duration,
 }
 
 /// Shared by all requests.
@@ -40,6 +43,7 @@ pub struct Shared {
     /// The stateless runs in flight.
     pub runs: RunTracker,
     draining: AtomicBool,
+    reaper: Once,
 }
 
 impl Shared {
@@ -59,7 +63,18 @@ impl Shared {
             admission,
             runs: RunTracker::default(),
             draining: AtomicBool::new(false),
+            reaper: Once::new(),
         }
+    }
+
+    /// Starts the task that closes idle sessions, once; it ends when the
+    /// sessions are dropped with the server. Called as the first session
+    /// starts, inside the runtime that serves it (a server only mounted in
+    /// someone's router has no other moment to start it).
+    pub fn start_reaper(&self) {
+        self.reaper.call_once(|| {
+            tokio::spawn(sessions::reap_forever(Arc::downgrade(&self.sessions)));
+        });
     }
 
     /// Refuses new work once shutdown has begun.

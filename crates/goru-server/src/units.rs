@@ -1,4 +1,6 @@
-//! Parsing and printing the CLI's durations (`500ms`, `5s`) and sizes (`64MiB`, `1M`).
+//! Durations (`500ms`, `5s`) and sizes (`64MiB`, `1M`) as people write them:
+//! the API's `timeout` field and `goru`'s command-line flags take the same
+//! texts, and messages write sizes the same way.
 
 use std::time::Duration;
 
@@ -8,6 +10,15 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Parses a positive duration: a number with an optional unit, `ms`, `s`
 /// (the default), `m` or `h`. Fractions are allowed: `1.5s`, `0.25`.
+///
+/// ```
+/// use goru_server::units::parse_duration;
+/// use std::time::Duration;
+///
+/// assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+/// assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+/// assert!(parse_duration("0").is_err());
+/// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = split_number(text);
     let seconds_per_unit = match unit.to_ascii_lowercase().as_str() {
@@ -32,6 +43,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Parses a positive byte count: a number with an optional unit. `K`, `M`,
 /// `G` (and `KiB`, `MiB`, `GiB`, any case) are powers of 1024, as for memory
 /// limits elsewhere; `KB`, `MB`, `GB` are powers of 1000; `B` or no unit is bytes.
+///
+/// ```
+/// use goru_server::units::parse_size;
+///
+/// assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+/// assert_eq!(parse_size("64MB"), Ok(64_000_000));
+/// assert!(parse_size("lots").is_err());
+/// ```
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let (number, unit) = split_number(text);
     let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
@@ -70,11 +89,22 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 /// Like [`parse_size`], for limits held in a `usize`.
+///
+/// ```
+/// assert_eq!(goru_server::units::parse_size_usize("1KiB"), Ok(1024));
+/// ```
 pub fn parse_size_usize(text: &str) -> Result<usize, String> {
     usize::try_from(parse_size(text)?).map_err(|_| format!("'{text}' is too large"))
 }
 
 /// A byte count for people: `256 MiB`, `1.5 KiB`, `100 bytes`.
+///
+/// ```
+/// use goru_server::units::format_size;
+///
+/// assert_eq!(format_size(256 << 20), "256 MiB");
+/// assert_eq!(format_size(1536), "1.5 KiB");
+/// ```
 pub fn format_size(bytes: u64) -> String {
     const UNITS: [(u64, &str); 4] = [
         (1 << 40, "TiB"),
@@ -95,6 +125,25 @@ pub fn format_size(bytes: u64) -> String {
         "1 byte".into()
     } else {
         format!("{bytes} bytes")
+    }
+}
+
+/// An error's message for people: its `Display`, but a memory cap written
+/// as [`format_size`] writes it.
+///
+/// ```
+/// let error = goru::Error::MemoryLimit {
+///     limit_bytes: 64 << 20,
+///     output: Box::default(),
+/// };
+/// assert_eq!(goru_server::units::error_message(&error), "memory limit of 64 MiB exceeded");
+/// ```
+pub fn error_message(error: &goru::Error) -> String {
+    match error {
+        goru::Error::MemoryLimit { limit_bytes, .. } => {
+            format!("memory limit of {} exceeded", format_size(*limit_bytes))
+        }
+        other => other.to_string(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::units;
+use goru_server::units;
 
 /// Shown after the options in `goru serve --help`.
 pub const AFTER_HELP: &str = "\
@@ -76,16 +76,6 @@ pub struct ServeArgs {
     /// cancelled.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = units::parse_duration)]
     pub grace: Duration,
-}
-
-impl ServeArgs {
-    /// `--max-concurrent`, else the number of CPUs the process may use.
-    pub fn max_concurrent(&self) -> usize {
-        match self.max_concurrent {
-            Some(n) => n as usize,
-            None => std::thread::available_parallelism().map_or(1, usize::from),
-        }
-    }
 }
 
 /// A duration that may be zero (`0` alone: no waiting).

@@ -1,0 +1,85 @@
+//! The options of every command that runs code (`-c`, `--lang`, the limits,
+//! the cache and the capability flags), shared by `run`, `repl`, `serve` and
+//! `deps`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use goru::RunOptions;
+use goru_server::units;
+
+use crate::grant::GrantArgs;
+
+/// How to run: the code's source and language, limits, cache. These options
+/// are global, so they go before or after the `run` subcommand alike.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run CODE instead of a file.
+    #[arg(short = 'c', long = "code", value_name = "CODE", global = true)]
+    pub code: Option<String>,
+
+    /// Language: python (py) or js (javascript). Default: from FILE's
+    /// extension, else python.
+    #[arg(short = 'l', long = "lang", value_name = "LANG", value_parser = parse_language, global = true)]
+    pub lang: Option<&'static dyn goru::Language>,
+
+    /// Wall-clock limit: 5, 5s, 500ms, 2m.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration, global = true)]
+    pub timeout: Duration,
+
+    /// Memory cap of the guest: 64MiB, 64M (= MiB), 64MB (= 10^6 B), or bytes.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = units::parse_size, global = true)]
+    pub memory: u64,
+
+    /// Bytes kept of each of stdout and stderr; the rest is dropped.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = units::parse_size_usize, global = true)]
+    pub output_limit: usize,
+
+    /// Give the contents of PATH to the guest as its stdin (otherwise empty).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub stdin_file: Option<PathBuf>,
+
+    /// Do not read or write the on-disk cache of compiled interpreters
+    /// (every run then compiles them again, which takes seconds).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
+    /// Directory of the compiled-interpreter cache; also taken from
+    /// $GORU_CACHE_DIR [default: the user's cache directory, e.g.
+    /// ~/.cache/goru/modules].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub grant: GrantArgs,
+}
+
+impl RunArgs {
+    /// The limits the flags set, for every run alike.
+    pub fn limits(&self) -> RunOptions {
+        RunOptions::new()
+            .timeout(self.timeout)
+            .memory_bytes(self.memory)
+            .output_bytes(self.output_limit)
+            .host_calls(self.grant.max_host_calls)
+    }
+
+    /// `--cache-dir`, else a non-empty `$GORU_CACHE_DIR`.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        self.cache_dir.clone().or_else(|| {
+            std::env::var_os("GORU_CACHE_DIR")
+                .filter(|dir| !dir.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+}
+
+fn parse_language(name: &str) -> Result<&'static dyn goru::Language, String> {
+    goru::language_by_name(name).ok_or_else(|| {
+        format!(
+            "unknown language (expected one of: {})",
+            goru::language_names().join(", ")
+        )
+    })
+}

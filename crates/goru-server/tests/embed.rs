@@ -1,0 +1,109 @@
+//! An embedder's view: goru's router mounted into an application with a
+//! route of its own, served in-process on loopback and called over real HTTP.
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::routing::get;
+use goru::{Executor, RunOptions};
+use goru_server::Server;
+use serde_json::{Value, json};
+
+/// One answer: its status and JSON (or text) body.
+fn call(method: &str, url: &str, body: Option<&Value>, token: Option<&str>) -> (u16, String) {
+    let mut request = ureq::request(method, url).timeout(Duration::from_secs(60));
+    if let Some(token) = token {
+        request = request.set("Authorization", &format!("Bearer {token}"));
+    }
+    let answer = match body {
+        Some(body) => request.send_string(&body.to_string()),
+        None => request.call(),
+    };
+    let response = match answer {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(error) => panic!("{method} {url}: {error}"),
+    };
+    (response.status(), response.into_string().expect("a text body"))
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn the_router_mounts_next_to_routes_of_the_embedder() {
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("goru-module-cache");
+    let executor = Executor::builder().cache_dir(cache).build().expect("an executor");
+    let server = Server::builder(executor)
+        .run_options(RunOptions::new().memory_bytes(128 << 20))
+        .timeout(Duration::from_secs(20))
+        .token("s3cret")
+        .build()
+        .expect("a server");
+
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a free port");
+    let base = format!("http://{}", listener.local_addr().expect("its address"));
+    let app = axum::Router::new()
+        .route("/embedder/version", get(|| async { "embedder 1.0" }))
+        .nest("/goru", server.router());
+    runtime.spawn(async move { axum::serve(listener, app).await });
+
+    // The embedder's own route, untouched by goru's token.
+    assert_eq!(
+        call("GET", &format!("{base}/embedder/version"), None, None),
+        (200, "embedder 1.0".to_owned())
+    );
+
+    // goru's routes under the prefix, with the token.
+    let (status, body) = call("GET", &format!("{base}/goru/health"), None, None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["max_timeout_ms"], 20_000);
+
+    let program = json!({"code": "import sys\nprint(6 * 7)\nsys.exit(3)"});
+    let (status, body) = call("POST", &format!("{base}/goru/execute"), Some(&program), None);
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(json(&body)["error"]["code"], "unauthorized");
+
+    let (status, body) = call(
+        "POST",
+        &format!("{base}/goru/execute"),
+        Some(&program),
+        Some("s3cret"),
+    );
+    assert_eq!(status, 200, "{body}");
+    let result = json(&body);
+    assert_eq!(result["stdout"], "42\n", "{result}");
+    assert_eq!(result["exit_code"], 3, "{result}");
+
+    // A session lives across requests; a stopped run keeps its wire code.
+    let (status, body) = call(
+        "POST",
+        &format!("{base}/goru/sessions"),
+        Some(&json!({"timeout": "5s"})),
+        Some("s3cret"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = json(&body)["session_id"].as_str().expect("an id").to_owned();
+    let exec = format!("{base}/goru/sessions/{id}/exec");
+    let run = |code: &str| call("POST", &exec, Some(&json!({"code": code})), Some("s3cret"));
+    assert_eq!(run("x = 20").0, 200);
+    assert_eq!(json(&run("print(x + 1)").1)["stdout"], "21\n");
+    let (status, body) = run("while True: pass");
+    assert_eq!(
+        (status, json(&body)["error"]["code"].clone()),
+        (200, json!("timeout"))
+    );
+    let (status, body) = run("print(x)");
+    assert_eq!(
+        (status, json(&body)["error"]["code"].clone()),
+        (410, json!("session_ended"))
+    );
+
+    // Unknown routes get goru's JSON answer only under its prefix.
+    assert_eq!(call("GET", &format!("{base}/elsewhere"), None, None).0, 404);
+    runtime.shutdown_timeout(Duration::from_secs(1));
+}
