@@ -40,6 +40,7 @@
 //! under the `goru_server` target), which never records code, stdin or
 //! output.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod admission;
 mod api;
