@@ -8,10 +8,9 @@
 mod channel;
 pub(crate) mod control;
 mod device;
-pub use channel::HOST_CHANNEL_PATH;
 pub(crate) mod interrupt;
 pub(crate) mod memory;
-mod overrides;
+mod poll_oneoff;
 mod read_only_dir;
 mod scratch;
 pub(crate) mod stdio;
@@ -28,16 +27,13 @@ use wasmer_types::TrapCode;
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
 
 use crate::host::HostFunctions;
+use crate::protocol::EXCEPTION_REPORT_PATH;
 use crate::session::Link;
 use crate::{Error, GuestException, Limits, Output, Program, RunResult, TrapKind};
 use control::{RunControl, StopReason};
 use memory::MemoryBudget;
 use scratch::ScratchFs;
 use stdio::Capture;
-
-/// Where a language's guest shim reports an uncaught exception, as JSON
-/// `{"type", "message", "traceback"}`, before exiting.
-pub const EXCEPTION_REPORT_PATH: &str = "/.goru/exception.json";
 
 /// Everything one run needs besides the module. The sinks, the memory
 /// budget and the call budget are shared with the caller, so a session can
@@ -166,7 +162,7 @@ fn instantiate_and_start(
     let mut imports = func_env
         .import_object(store, module)
         .map_err(|e| setup("resolving WASI imports", &e))?;
-    let poll_env = overrides::install(store, &mut imports, control.clone());
+    let poll_env = poll_oneoff::install(store, &mut imports, control.clone());
     scratch::install_imports(
         store,
         &mut imports,
@@ -196,7 +192,7 @@ fn instantiate_and_start(
         })
         .ok_or_else(|| Error::Setup("the module exports no memory".into()))?;
     if let Some(poll_env) = &poll_env {
-        overrides::set_memory(store, poll_env, memory.clone());
+        poll_oneoff::set_memory(store, poll_env, memory.clone());
     }
     // SAFETY: `run` withdraws the flag (`WithdrawFlag`) before the store is dropped.
     control.set_flag(unsafe { interrupt::StopFlag::of(store, &instance)? });
@@ -208,7 +204,7 @@ fn instantiate_and_start(
 
     if control.stop_reason().is_some() {
         // Stopped before the guest ran a single instruction.
-        return Ok(Ended::Trapped(RuntimeError::user(Box::new(overrides::Stopped))));
+        return Ok(Ended::Trapped(RuntimeError::user(Box::new(poll_oneoff::Stopped))));
     }
     let ended = match start.call(store, &[]) {
         Ok(_) => Ended::Exited(0),

@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::GuestException;
 use crate::host::HostError;
 use crate::instance::control::RunControl;
+use crate::protocol::session::{CHECK, CLOSE, CODE, DONE, EXEC, MODE, REPL};
 
 /// What a run asks of the guest.
 #[derive(Debug)]
@@ -41,14 +42,15 @@ pub(crate) enum Mode {
 impl Mode {
     fn as_str(self) -> &'static str {
         match self {
-            Mode::Exec => "exec",
-            Mode::Repl => "repl",
-            Mode::Check => "check",
+            Mode::Exec => EXEC,
+            Mode::Repl => REPL,
+            Mode::Check => CHECK,
         }
     }
 }
 
-/// What the guest reported at the end of a request.
+/// What the guest reported at the end of a request (the field names are
+/// [`crate::protocol::session`]'s; a test ties them).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Done {
     #[serde(default)]
@@ -91,7 +93,7 @@ impl Link {
             let _ = ready.send(());
         }
         if let Some(reply) = lock(&self.current).take() {
-            let done = match args.get("done") {
+            let done = match args.get(DONE) {
                 Some(done) if !done.is_null() => {
                     Done::deserialize(done).map_err(|e| format!("malformed session result: {e}"))
                 }
@@ -114,9 +116,9 @@ impl Link {
         Some(Ok(match next {
             Some(request) => {
                 *lock(&self.current) = Some(request.reply);
-                json!({ "code": request.code, "mode": request.mode.as_str() })
+                json!({ CODE: request.code, MODE: request.mode.as_str() })
             }
-            None => json!({ "close": true }),
+            None => json!({ CLOSE: true }),
         }))
     }
 }

@@ -17,13 +17,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
 use tracing::Instrument;
 
 use super::frame::{self, write_json};
 use super::request::{self, Call, Refusal};
-use crate::host::{HostError, HostFunctions, kinds};
+use crate::host::{HostError, HostFunctions};
+use crate::protocol::frame::{ERROR, KIND, MESSAGE, OK, RESULTS};
+use crate::protocol::{self, kinds};
 
 /// The bytes of a reply frame, in order (written as produced, never joined).
 pub(crate) type Chunks = Vec<Vec<u8>>;
@@ -40,16 +42,16 @@ pub(crate) struct Bounds {
 }
 
 /// Decodes `payload` into its calls, charging them to `calls_left`, or the
-/// reply refusing the frame.
-pub(crate) fn decode(payload: &[u8], calls_left: &AtomicUsize, bounds: Bounds) -> Result<Vec<Call>, Value> {
+/// reply frame refusing it.
+pub(crate) fn decode(payload: &[u8], calls_left: &AtomicUsize, bounds: Bounds) -> Result<Vec<Call>, Vec<u8>> {
     let calls = request::decode(payload, calls_left.load(Ordering::Acquire), bounds.parse_bytes)
-        .map_err(|refusal| error_reply(&refused(refusal, calls_left, bounds)))?;
+        .map_err(|refusal| error_reply(refused(refusal, calls_left, bounds)))?;
     let wanted = calls.len();
     calls_left
         .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
             left.checked_sub(wanted)
         })
-        .map_err(|_| error_reply(&refused(Refusal::TooManyCalls, calls_left, bounds)))?;
+        .map_err(|_| error_reply(refused(Refusal::TooManyCalls, calls_left, bounds)))?;
     Ok(calls)
 }
 
@@ -113,16 +115,25 @@ async fn run(call: Call, providers: &[Arc<dyn HostFunctions>]) -> Result<Value, 
     let started = AssertUnwindSafe(async {
         match provide(&name, args, providers) {
             Some(future) => future.await,
-            None => Err(HostError::new(
-                kinds::UNKNOWN_FUNCTION,
-                format!("no host function named {name:?}"),
-            )),
+            None => Err(unserved(&name)),
         }
     });
     started
         .catch_unwind()
         .await
         .unwrap_or_else(|_| Err(HostError::failed(format!("host function {name:?} panicked"))))
+}
+
+/// The error of a call no provider serves: a standard capability's function
+/// means the run was not granted that capability, any other name is unknown.
+fn unserved(name: &str) -> HostError {
+    match protocol::capability_of(name) {
+        Some(capability) => HostError::not_granted(protocol::not_granted_message(capability)),
+        None => HostError::new(
+            kinds::UNKNOWN_FUNCTION,
+            format!("no host function named {name:?}"),
+        ),
+    }
 }
 
 /// The first provider's future for `name`; the last one asked gets `args`
@@ -139,23 +150,12 @@ fn provide(name: &str, args: Value, providers: &[Arc<dyn HostFunctions>]) -> Opt
 /// its size from `room`; a result that does not fit becomes a `limit` error
 /// and leaves no room for later ones.
 fn entry(index: usize, result: &Result<Value, HostError>, room: &AtomicUsize, reply_bytes: usize) -> Vec<u8> {
-    #[derive(Serialize)]
-    enum Entry<'a> {
-        #[serde(rename = "ok")]
-        Ok(&'a Value),
-        #[serde(rename = "error")]
-        Error(ErrorBody<'a>),
-    }
     let separator: &[u8] = if index == 0 { b"" } else { b"," };
-    let entry = match result {
-        Ok(value) => Entry::Ok(value),
-        Err(error) => Entry::Error(ErrorBody::of(error)),
-    };
     // The calls of a batch are polled by one task, so nothing else takes
     // from `room` between this load and the store.
     let left = room.load(Ordering::Acquire);
     let mut bytes = separator.to_vec();
-    let fits = write_json(&entry, &mut bytes, left.saturating_add(separator.len())).is_ok();
+    let fits = write_json(&Entry(result), &mut bytes, left.saturating_add(separator.len())).is_ok();
     // The first result that does not fit closes the reply, so no more than
     // one result is ever written out in vain.
     room.store(
@@ -175,18 +175,17 @@ fn entry(index: usize, result: &Result<Value, HostError>, room: &AtomicUsize, re
         kinds::LIMIT,
         format!("the results of this batch passed the {reply_bytes}-byte limit on a host-call reply"),
     );
-    write_json(&Entry::Error(ErrorBody::of(&over)), &mut bytes, usize::MAX)
-        .expect("a Vec takes any amount of JSON");
+    write_all_json(&Entry(&Err(over)), &mut bytes);
     bytes
 }
 
 /// The reply frame around `entries`.
 fn assemble(entries: Vec<Vec<u8>>) -> Chunks {
-    const OPEN: &[u8] = br#"{"results":["#;
+    let open = format!("{{\"{RESULTS}\":[");
     const CLOSE: &[u8] = b"]}";
-    let len = OPEN.len() + CLOSE.len() + entries.iter().map(Vec::len).sum::<usize>();
+    let len = open.len() + CLOSE.len() + entries.iter().map(Vec::len).sum::<usize>();
     let mut head = frame::header(len).to_vec();
-    head.extend_from_slice(OPEN);
+    head.extend_from_slice(open.as_bytes());
     let mut chunks = Vec::with_capacity(entries.len() + 2);
     chunks.push(head);
     chunks.extend(entries);
@@ -194,22 +193,44 @@ fn assemble(entries: Vec<Vec<u8>>) -> Chunks {
     chunks
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    kind: &'a str,
-    message: &'a str,
+/// A reply frame with the one result of a call the channel answered itself.
+pub(crate) fn single_result(result: &Result<Value, HostError>) -> Vec<u8> {
+    let mut entry = Vec::new();
+    write_all_json(&Entry(result), &mut entry);
+    assemble(vec![entry]).concat()
 }
 
-impl<'a> ErrorBody<'a> {
-    fn of(error: &'a HostError) -> Self {
-        Self {
-            kind: error.kind(),
-            message: error.message(),
+/// A reply frame refusing the whole request: `{"error": {...}}`.
+pub(crate) fn error_reply(error: HostError) -> Vec<u8> {
+    frame::encode(&Entry(&Err(error)))
+}
+
+fn write_all_json(value: &impl Serialize, bytes: &mut Vec<u8>) {
+    write_json(value, bytes, usize::MAX).expect("a Vec takes any amount of JSON");
+}
+
+/// A reply entry, `{"ok": VALUE}` or `{"error": {"kind": KIND, "message": TEXT}}`;
+/// the latter is also the whole reply refusing a request.
+struct Entry<'a>(&'a Result<Value, HostError>);
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self.0 {
+            Ok(value) => map.serialize_entry(OK, value)?,
+            Err(error) => map.serialize_entry(ERROR, &ErrorBody(error))?,
         }
+        map.end()
     }
 }
 
-/// A reply refusing the whole frame.
-pub(crate) fn error_reply(error: &HostError) -> Value {
-    json!({ "error": { "kind": error.kind(), "message": error.message() } })
+struct ErrorBody<'a>(&'a HostError);
+
+impl Serialize for ErrorBody<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry(KIND, self.0.kind())?;
+        map.serialize_entry(MESSAGE, self.0.message())?;
+        map.end()
+    }
 }
