@@ -6,6 +6,7 @@
 //! a snapshot, and only pay for the last two steps per run.
 
 mod channel;
+mod classify;
 pub(crate) mod control;
 mod device;
 pub(crate) mod interrupt;
@@ -23,14 +24,14 @@ use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use virtual_fs::FileSystem;
 use wasmer::{Extern, Instance, Module, RuntimeError, Store};
-use wasmer_types::TrapCode;
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
 
 use crate::host::HostFunctions;
 use crate::protocol::EXCEPTION_REPORT_PATH;
 use crate::session::Link;
-use crate::{Error, GuestException, Limits, Output, Program, RunResult, TrapKind};
-use control::{RunControl, StopReason};
+use crate::{Error, GuestException, Limits, Program, RunResult};
+use classify::{Ended, classify};
+use control::RunControl;
 use memory::MemoryBudget;
 use scratch::ScratchFs;
 use stdio::Capture;
@@ -118,12 +119,6 @@ pub(crate) fn run(
     let output = Capture::take_output(stdout, stderr);
     let exception = read_exception_report(&fs);
     classify(outcome, output, exception, control, budget, &spec.limits, started)
-}
-
-/// How `_start` ended, before it is judged.
-enum Ended {
-    Exited(i32),
-    Trapped(RuntimeError),
 }
 
 fn scratch_fs(limits: &Limits) -> Result<ScratchFs, Error> {
@@ -220,70 +215,6 @@ fn instantiate_and_start(
     };
     func_env.on_exit(store, Some(exit_code));
     Ok(ended)
-}
-
-fn classify(
-    outcome: Result<Ended, Error>,
-    output: Output,
-    exception: Option<GuestException>,
-    control: &RunControl,
-    budget: &MemoryBudget,
-    limits: &Limits,
-    started: Instant,
-) -> Result<RunResult, Error> {
-    let output = Box::new(output);
-    let ended = outcome?;
-    let stopped = |reason: StopReason, output| reason.error(limits.timeout, output);
-    let trap = match ended {
-        Ended::Exited(code) => {
-            // A guest stopped while it waited on the host gets an error from
-            // that wait and may exit on its own before reaching a loop check.
-            if let Some(reason) = control.requested_stop() {
-                return Err(stopped(reason, output));
-            }
-            // A guest that ran into the cap and then failed is a memory
-            // error, whether it died in malloc or managed to report its own
-            // out-of-memory exception first (that depends on where the last
-            // allocation failed); the output keeps what it printed.
-            if code != 0 && budget.was_hit() {
-                return Err(Error::MemoryLimit {
-                    limit_bytes: limits.memory_bytes,
-                    output,
-                });
-            }
-            return Ok(RunResult {
-                output: *output,
-                exit_code: code,
-                exception,
-                duration: started.elapsed(),
-            });
-        }
-        Ended::Trapped(trap) => trap,
-    };
-    if let Some(reason) = control.stop_reason() {
-        return Err(stopped(reason, output));
-    }
-    if budget.was_hit() {
-        return Err(Error::MemoryLimit {
-            limit_bytes: limits.memory_bytes,
-            output,
-        });
-    }
-    let message = trap.message();
-    let kind = match trap.to_trap() {
-        Some(TrapCode::StackOverflow) => TrapKind::StackOverflow,
-        Some(TrapCode::HeapAccessOutOfBounds | TrapCode::TableAccessOutOfBounds) => TrapKind::OutOfBounds,
-        Some(TrapCode::UnreachableCodeReached) => TrapKind::Unreachable,
-        Some(
-            TrapCode::IntegerOverflow | TrapCode::IntegerDivisionByZero | TrapCode::BadConversionToInteger,
-        ) => TrapKind::Arithmetic,
-        _ => TrapKind::Other,
-    };
-    Err(Error::Trap {
-        kind,
-        message,
-        output,
-    })
 }
 
 fn read_exception_report(fs: &ScratchFs) -> Option<GuestException> {

@@ -234,3 +234,209 @@ impl Serialize for ErrorBody<'_> {
         map.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::host::HostFuture;
+
+    /// Serves `name` with `value`; `"boom"` panics; `"count"` yields a few
+    /// times, recording how many of its calls ran at once.
+    #[derive(Debug, Default)]
+    struct Provider {
+        name: &'static str,
+        value: Value,
+        running: Arc<AtomicUsize>,
+        most: Arc<AtomicUsize>,
+    }
+
+    impl Provider {
+        fn serving(name: &'static str, value: Value) -> Arc<Self> {
+            Arc::new(Self {
+                name,
+                value,
+                ..Self::default()
+            })
+        }
+    }
+
+    impl HostFunctions for Provider {
+        fn call(&self, name: &str, _args: Value) -> Option<HostFuture> {
+            let future: HostFuture = match name {
+                "boom" if self.name == "boom" => Box::pin(async { panic!("on purpose") }),
+                "count" if self.name == "count" => {
+                    let (running, most) = (self.running.clone(), self.most.clone());
+                    Box::pin(async move {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        for _ in 0..5 {
+                            tokio::task::yield_now().await;
+                        }
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        Ok(Value::Null)
+                    })
+                }
+                name if name == self.name => {
+                    let value = self.value.clone();
+                    Box::pin(async move { Ok(value) })
+                }
+                _ => return None,
+            };
+            Some(future)
+        }
+    }
+
+    const BOUNDS: Bounds = Bounds {
+        parse_bytes: 1 << 20,
+        in_flight: 16,
+        reply_bytes: 1 << 20,
+    };
+
+    fn calls(names: &[&str]) -> Vec<Call> {
+        names
+            .iter()
+            .map(|name| Call {
+                name: (*name).into(),
+                args: Value::Null,
+            })
+            .collect()
+    }
+
+    /// The reply frame's JSON, checked to be one well-framed frame.
+    fn reply(chunks: Chunks) -> Value {
+        let frame = chunks.concat();
+        let len = u32::from_le_bytes(frame[..4].try_into().unwrap()) as usize;
+        assert_eq!(len, frame.len() - 4, "the header counts the payload");
+        serde_json::from_slice(&frame[4..]).unwrap()
+    }
+
+    fn run(names: &[&str], providers: &[Arc<dyn HostFunctions>], bounds: Bounds) -> Value {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        reply(runtime.block_on(start(calls(names), providers, bounds)))
+    }
+
+    fn error(kind: &str, message: &str) -> Value {
+        json!({ "error": { "kind": kind, "message": message } })
+    }
+
+    #[test]
+    fn a_name_nobody_serves_is_unknown_and_a_capability_function_not_granted() {
+        let reply = run(&["nope", "kv_get", "http_request"], &[], BOUNDS);
+        assert_eq!(
+            reply,
+            json!({ "results": [
+                error("unknown_function", "no host function named \"nope\""),
+                error("not_granted", "the kv capability was not granted to this run"),
+                error("not_granted", "the http capability was not granted to this run"),
+            ]})
+        );
+    }
+
+    #[test]
+    fn providers_are_asked_in_order_and_the_first_that_serves_answers() {
+        let providers: Vec<Arc<dyn HostFunctions>> = vec![
+            Provider::serving("other", json!(0)),
+            Provider::serving("kv_get", json!("first")),
+            Provider::serving("kv_get", json!("second")),
+        ];
+        assert_eq!(
+            run(&["kv_get", "other"], &providers, BOUNDS),
+            json!({ "results": [{ "ok": "first" }, { "ok": 0 }] })
+        );
+    }
+
+    #[test]
+    fn a_panicking_function_fails_only_its_call() {
+        let providers: Vec<Arc<dyn HostFunctions>> = vec![
+            Provider::serving("boom", Value::Null),
+            Provider::serving("a", json!(1)),
+        ];
+        assert_eq!(
+            run(&["boom", "a"], &providers, BOUNDS),
+            json!({ "results": [error("failed", "host function \"boom\" panicked"), { "ok": 1 }] })
+        );
+    }
+
+    #[test]
+    fn no_more_calls_run_at_once_than_the_cap() {
+        let counter = Provider::serving("count", Value::Null);
+        let providers: Vec<Arc<dyn HostFunctions>> = vec![counter.clone()];
+        let bounds = Bounds {
+            in_flight: 3,
+            ..BOUNDS
+        };
+        let reply = run(&["count"; 10], &providers, bounds);
+        assert_eq!(reply["results"].as_array().unwrap().len(), 10);
+        assert_eq!(counter.most.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn results_past_the_reply_cap_become_limit_errors() {
+        let providers: Vec<Arc<dyn HostFunctions>> = vec![
+            Provider::serving("small", json!("x")),
+            Provider::serving("big", json!("y".repeat(100))),
+        ];
+        // Calls end in order with one at a time: `{"ok":"x"}` takes 10 bytes.
+        let bounds = Bounds {
+            in_flight: 1,
+            reply_bytes: 50,
+            ..BOUNDS
+        };
+        let over = error(
+            "limit",
+            "the results of this batch passed the 50-byte limit on a host-call reply",
+        );
+        assert_eq!(
+            run(&["small", "big", "small"], &providers, bounds),
+            json!({ "results": [{ "ok": "x" }, over.clone(), over] })
+        );
+    }
+
+    #[test]
+    fn calls_are_charged_to_the_runs_allowance() {
+        let payload = br#"{"calls":[{"fn":"a"},{"fn":"b"}]}"#;
+        let left = AtomicUsize::new(3);
+        assert_eq!(decode(payload, &left, BOUNDS).unwrap().len(), 2);
+        assert_eq!(left.load(Ordering::SeqCst), 1);
+        // Over the allowance: refused whole, and the run has none left.
+        let refusal = decode(payload, &left, BOUNDS).unwrap_err();
+        assert_eq!(
+            reply(vec![refusal]),
+            error("limit", "this run has used up its host calls")
+        );
+        assert_eq!(left.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_malformed_or_oversized_request_is_refused_whole() {
+        let left = AtomicUsize::new(10);
+        let refusal = decode(b"{\"calls\": 1}", &left, BOUNDS).unwrap_err();
+        assert_eq!(reply(vec![refusal])["error"]["kind"], "protocol");
+        let bounds = Bounds {
+            parse_bytes: 10,
+            ..BOUNDS
+        };
+        let refusal = decode(br#"{"calls":[{"fn":"a","args":"0123456789"}]}"#, &left, bounds).unwrap_err();
+        assert_eq!(
+            reply(vec![refusal]),
+            error(
+                "limit",
+                "the host-call arguments would take more than 10 bytes of host memory once parsed"
+            )
+        );
+        assert_eq!(left.load(Ordering::SeqCst), 10, "refused calls are not charged");
+    }
+
+    #[test]
+    fn a_single_result_is_a_whole_reply_frame() {
+        assert_eq!(
+            reply(vec![single_result(&Ok(json!({"code": "é"})))]),
+            json!({ "results": [{ "ok": { "code": "é" } }] })
+        );
+        assert!(single_result(&Ok(json!("é"))).is_ascii());
+    }
+}
