@@ -1,8 +1,11 @@
 //! Host functions: what the guest's shim may call over the host-call channel.
 //!
-//! goru-core knows no function by name. An embedder (or the capability crate)
+//! goru-core serves no function itself. An embedder (or the capability crate)
 //! implements [`HostFunctions`]; the executor asks each provider in turn whether
-//! it serves a name, and runs the calls of one guest batch concurrently.
+//! it serves a name, and runs the calls of one guest batch concurrently. A
+//! call nobody serves fails with `unknown_function`, or with `not_granted`
+//! when it names a standard capability's function
+//! ([`crate::protocol::CAPABILITY_FUNCTIONS`]).
 
 use std::fmt;
 use std::future::Future;
@@ -10,6 +13,8 @@ use std::pin::Pin;
 use std::time::Instant;
 
 use serde_json::Value;
+
+use crate::protocol::kinds;
 
 /// The future a host function returns: a JSON value for the guest, or an error
 /// it receives as an exception.
@@ -132,22 +137,3 @@ impl fmt::Display for HostError {
 }
 
 impl std::error::Error for HostError {}
-
-/// The error kinds goru itself produces (host functions may add their own).
-pub mod kinds {
-    /// The arguments were not what the function takes.
-    pub const INVALID_ARGUMENT: &str = "invalid_argument";
-    /// The capability behind the function was not granted to this run.
-    pub const NOT_GRANTED: &str = "not_granted";
-    /// No provider serves the name.
-    pub const UNKNOWN_FUNCTION: &str = "unknown_function";
-    /// A limit was reached: frame size, number of calls, or a capability's own.
-    pub const LIMIT: &str = "limit";
-    /// The guest broke the channel's framing.
-    pub const PROTOCOL: &str = "protocol";
-    /// What was asked for cannot work in the sandbox (e.g. a package that is
-    /// not pure Python).
-    pub const UNSUPPORTED: &str = "unsupported";
-    /// The host function failed.
-    pub const FAILED: &str = "failed";
-}

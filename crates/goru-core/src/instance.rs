@@ -6,12 +6,12 @@
 //! a snapshot, and only pay for the last two steps per run.
 
 mod channel;
+mod classify;
 pub(crate) mod control;
 mod device;
-pub use channel::HOST_CHANNEL_PATH;
 pub(crate) mod interrupt;
 pub(crate) mod memory;
-mod overrides;
+mod poll_oneoff;
 mod read_only_dir;
 mod scratch;
 pub(crate) mod stdio;
@@ -24,20 +24,17 @@ use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use virtual_fs::FileSystem;
 use wasmer::{Extern, Instance, Module, RuntimeError, Store};
-use wasmer_types::TrapCode;
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
 
 use crate::host::HostFunctions;
+use crate::protocol::EXCEPTION_REPORT_PATH;
 use crate::session::Link;
-use crate::{Error, GuestException, Limits, Output, Program, RunResult, TrapKind};
-use control::{RunControl, StopReason};
+use crate::{Error, GuestException, Limits, Program, RunResult};
+use classify::{Ended, classify};
+use control::RunControl;
 use memory::MemoryBudget;
 use scratch::ScratchFs;
 use stdio::Capture;
-
-/// Where a language's guest shim reports an uncaught exception, as JSON
-/// `{"type", "message", "traceback"}`, before exiting.
-pub const EXCEPTION_REPORT_PATH: &str = "/.goru/exception.json";
 
 /// Everything one run needs besides the module. The sinks, the memory
 /// budget and the call budget are shared with the caller, so a session can
@@ -124,12 +121,6 @@ pub(crate) fn run(
     classify(outcome, output, exception, control, budget, &spec.limits, started)
 }
 
-/// How `_start` ended, before it is judged.
-enum Ended {
-    Exited(i32),
-    Trapped(RuntimeError),
-}
-
 fn scratch_fs(limits: &Limits) -> Result<ScratchFs, Error> {
     ScratchFs::new(limits)
 }
@@ -166,7 +157,7 @@ fn instantiate_and_start(
     let mut imports = func_env
         .import_object(store, module)
         .map_err(|e| setup("resolving WASI imports", &e))?;
-    let poll_env = overrides::install(store, &mut imports, control.clone());
+    let poll_env = poll_oneoff::install(store, &mut imports, control.clone());
     scratch::install_imports(
         store,
         &mut imports,
@@ -196,7 +187,7 @@ fn instantiate_and_start(
         })
         .ok_or_else(|| Error::Setup("the module exports no memory".into()))?;
     if let Some(poll_env) = &poll_env {
-        overrides::set_memory(store, poll_env, memory.clone());
+        poll_oneoff::set_memory(store, poll_env, memory.clone());
     }
     // SAFETY: `run` withdraws the flag (`WithdrawFlag`) before the store is dropped.
     control.set_flag(unsafe { interrupt::StopFlag::of(store, &instance)? });
@@ -208,7 +199,7 @@ fn instantiate_and_start(
 
     if control.stop_reason().is_some() {
         // Stopped before the guest ran a single instruction.
-        return Ok(Ended::Trapped(RuntimeError::user(Box::new(overrides::Stopped))));
+        return Ok(Ended::Trapped(RuntimeError::user(Box::new(poll_oneoff::Stopped))));
     }
     let ended = match start.call(store, &[]) {
         Ok(_) => Ended::Exited(0),
@@ -224,65 +215,6 @@ fn instantiate_and_start(
     };
     func_env.on_exit(store, Some(exit_code));
     Ok(ended)
-}
-
-fn classify(
-    outcome: Result<Ended, Error>,
-    output: Output,
-    exception: Option<GuestException>,
-    control: &RunControl,
-    budget: &MemoryBudget,
-    limits: &Limits,
-    started: Instant,
-) -> Result<RunResult, Error> {
-    let output = Box::new(output);
-    let ended = outcome?;
-    let stopped = |reason: StopReason, output| reason.error(limits.timeout, output);
-    let trap = match ended {
-        Ended::Exited(code) => {
-            // A guest stopped while it waited on the host gets an error from
-            // that wait and may exit on its own before reaching a loop check.
-            if let Some(reason) = control.requested_stop() {
-                return Err(stopped(reason, output));
-            }
-            // A guest that ran into the cap and then failed is a memory
-            // error, whether it died in malloc or managed to report its own
-            // out-of-memory exception first (that depends on where the last
-            // allocation failed); the output keeps what it printed.
-            if code != 0 && budget.was_hit() {
-                return Err(Error::MemoryLimit {
-                    limit_bytes: limits.memory_bytes,
-                    output,
-                });
-            }
-            return Ok(RunResult::finished(*output, code, exception, started));
-        }
-        Ended::Trapped(trap) => trap,
-    };
-    if let Some(reason) = control.stop_reason() {
-        return Err(stopped(reason, output));
-    }
-    if budget.was_hit() {
-        return Err(Error::MemoryLimit {
-            limit_bytes: limits.memory_bytes,
-            output,
-        });
-    }
-    let message = trap.message();
-    let kind = match trap.to_trap() {
-        Some(TrapCode::StackOverflow) => TrapKind::StackOverflow,
-        Some(TrapCode::HeapAccessOutOfBounds | TrapCode::TableAccessOutOfBounds) => TrapKind::OutOfBounds,
-        Some(TrapCode::UnreachableCodeReached) => TrapKind::Unreachable,
-        Some(
-            TrapCode::IntegerOverflow | TrapCode::IntegerDivisionByZero | TrapCode::BadConversionToInteger,
-        ) => TrapKind::Arithmetic,
-        _ => TrapKind::Other,
-    };
-    Err(Error::Trap {
-        kind,
-        message,
-        output,
-    })
 }
 
 fn read_exception_report(fs: &ScratchFs) -> Option<GuestException> {

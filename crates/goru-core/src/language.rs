@@ -10,18 +10,46 @@ use crate::{HostFunctions, Packages};
 /// The trait is object-safe: executors hold languages as `Arc<dyn Language>`,
 /// so a crate that depends on `goru-core` alone can add one.
 ///
-/// # What goru does to the module, and what the module must not do
+/// # The stop contract: what goru does to the module, and what it must keep
 ///
-/// goru compiles the module with a stop check at the head of every `loop`:
-/// it adds one mutable `i32` global, exported as `__goru_stop`, which the
-/// host sets to stop the run, and the guest traps at its next loop
-/// iteration. The global lives in host memory; nothing the guest writes to
-/// its linear memory can clear it, and no address of that memory is
-/// reserved. The module must not export a name `__goru_stop` itself (it is
-/// refused at compile time). A guest blocked in a host-side wait (a sleep,
-/// a host call, a session waiting for its next request) is released by the
-/// host. So a stopped run ends within a loop iteration or a wait's slice,
-/// whatever the guest does; a module needs no cooperation for it.
+/// A run is stopped (deadline, cancellation, a session closed) without the
+/// guest's help, as long as the module keeps to this:
+///
+/// - **The stop global.** goru compiles the module with a stop check at the
+///   head of every `loop`: it adds one mutable `i32` global, exported as
+///   `__goru_stop`, which the host sets to stop the run; the guest then traps
+///   (`unreachable`) at its next loop iteration. That export name is
+///   reserved: a module that exports `__goru_stop` itself is refused at
+///   compile time. The global lives in host memory and the module's own code
+///   cannot name it, so the module must not try to read or rely on it.
+/// - **Linear memory is all the module's.** No address is reserved: the stop
+///   signal is not in linear memory, and nothing the guest writes there
+///   (address 0 included) delays a stop.
+/// - **Unbounded work runs in loops.** Wasm code that does not loop ends on
+///   its own, and runaway recursion overflows the stack (a trap), so the
+///   loop check bounds everything the guest computes. Only WASI's waits
+///   (`poll_oneoff` sleeps, reads of the host-call channel, a session
+///   waiting for its next request) are released by the host instead: a
+///   sleep is cut at the deadline and sliced so a cancellation is seen
+///   within 20 ms, and a channel read fails once the run is stopped. The
+///   module must not block any other way the host cannot release, e.g.
+///   `memory.atomic.wait` on a shared memory.
+/// - **Traps mean the run is over.** A trap of a stopped run is reported as
+///   [`crate::Error::Timeout`] or [`crate::Error::Cancelled`], whatever the
+///   guest did after the stop (an exit included); any other trap is
+///   [`crate::Error::Trap`] (or [`crate::Error::MemoryLimit`] once the guest
+///   ran into its memory cap). A module exits with WASI `proc_exit` (or by
+///   returning from `_start`); it must not use traps to end normally.
+/// - **Sessions are released by the host.** A session's guest parks in its
+///   read of the [`SESSION_NEXT_FUNCTION`](crate::SESSION_NEXT_FUNCTION)
+///   reply; the host answers it with the next request, or fails the read
+///   when the session is stopped or closed, and drops the instance with its
+///   memory. A guest that ignores a failed read and spins is stopped by its
+///   loop check like any other.
+///
+/// The paths and names the shim shares with the host (the host-call
+/// channel, the exception report, the session call) are in
+/// [`crate::protocol`].
 ///
 /// ```
 /// use goru_core::{Language, Program};

@@ -1,6 +1,7 @@
 //! goru-core: the engine that runs WASI interpreters inside a wasmer sandbox.
 //!
-//! It knows no language and no capability by name. A [`Language`] hands it a
+//! It knows no language, and no capability beyond the names of the standard
+//! capabilities' functions ([`protocol`]). A [`Language`] hands it a
 //! prebuilt WASI command module and tells it how to run a piece of code; the
 //! [`Executor`] compiles that module once (memory and disk cache), then gives
 //! every run a fresh, isolated instance bounded in time, memory and output.
@@ -29,17 +30,19 @@ mod language;
 mod limits;
 mod options;
 mod packages;
+pub mod protocol;
 mod result;
 mod session;
 
 pub use code::check_code;
 pub use error::{Error, ErrorKind, SessionEnd, TrapKind};
 pub use executor::{CancelHandle, Compiler, Executor, ExecutorBuilder};
-pub use host::{HostError, HostFunctions, HostFuture, host_call_deadline, kinds as host_error_kinds};
-pub use instance::HOST_CHANNEL_PATH;
+pub use host::{HostError, HostFunctions, HostFuture, host_call_deadline};
 pub use language::{Language, Program};
 pub use limits::Limits;
 pub use options::RunOptions;
 pub use packages::{PackageInstall, Packages};
 pub use result::{GuestException, Output, RunResult};
-pub use session::{SESSION_NEXT_FUNCTION, Session, SessionOptions};
+// The protocol's best-known names, at the root as well.
+pub use protocol::{HOST_CHANNEL_PATH, SESSION_NEXT_FUNCTION, kinds as host_error_kinds};
+pub use session::Session;

@@ -1,7 +1,7 @@
 //! Sessions: one live interpreter whose globals persist across runs.
 //!
 //! The guest's shim loops on a reserved host function
-//! ([`SESSION_NEXT_FUNCTION`]) that hands it one piece of code at a time and
+//! ([`SESSION_NEXT_FUNCTION`](crate::SESSION_NEXT_FUNCTION)) that hands it one piece of code at a time and
 //! takes back its result; its output goes to the same bounded sinks as a
 //! stateless run's, emptied before each run. A run that times out, traps, is
 //! cancelled or hits the memory cap ends the session: the guest is stopped at
@@ -25,14 +25,6 @@ use crate::instance::stdio::Capture;
 use crate::{Error, Limits, Output, RunResult};
 pub(crate) use link::Link;
 use link::{Done, Mode, Request};
-
-/// Options of a session: the same as a run's, see [`crate::Executor::session`]
-/// for how each applies to a session.
-pub type SessionOptions = crate::RunOptions;
-
-/// The host function a session's guest calls for its next piece of code
-/// (see [`crate::Language::session_program`]).
-pub const SESSION_NEXT_FUNCTION: &str = "goru_session_next";
 
 /// A live interpreter: variables, functions and imports persist from one
 /// [`Session::run`] to the next. Made by [`crate::Executor::session`].

@@ -22,7 +22,9 @@ const MODULE: &str = r#"
   (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
   (data (i32.const 16) "hello from wat\n")
-  ;; argv pointers at 1024, argv strings at 2048; the command is argv[1].
+  ;; No address of linear memory is reserved (see `Language`'s stop
+  ;; contract): the iovec lives at 0, argv pointers at 1024, argv strings at
+  ;; 2048; the command is argv[1].
   (func $arg1 (result i32)
     (drop (call $args_get (i32.const 1024) (i32.const 2048)))
     (i32.load (i32.const 1028)))
@@ -48,8 +50,8 @@ const MODULE: &str = r#"
     ;; e: exit:N
     (if (call $starts (local.get $cmd) (i32.const 101))
       (then (call $proc_exit (call $number (i32.add (local.get $cmd) (i32.const 5))))))
-    ;; s: spin forever, clearing the low bytes of memory as it goes (a
-    ;; guest owns all of its memory: no stop signal may live there)
+    ;; s: spin forever, clearing the low bytes of memory as it goes: the
+    ;; stop signal is not in linear memory, so this cannot delay a stop
     (if (call $starts (local.get $cmd) (i32.const 115))
       (then (loop $forever (i64.store (i32.const 0) (i64.const 0)) (br $forever))))
     ;; g: grow:PAGES, trap if refused
@@ -158,6 +160,20 @@ fn an_endless_loop_is_stopped_at_the_deadline_and_the_executor_stays_usable() {
     assert!(took < Duration::from_secs(5), "stopped only after {took:?}");
     let next = exec.run_blocking(&lang, "hello", RunOptions::new()).unwrap();
     assert_eq!(next.stdout(), b"hello from wat\n");
+}
+
+/// The stop global's export name is the host's: a module that exports it
+/// itself is refused rather than left unstoppable.
+#[test]
+fn a_module_exporting_the_stop_global_is_refused() {
+    let wasm = wasmer::wat2wasm(
+        br#"(module (global (export "__goru_stop") (mut i32) (i32.const 0)) (func (export "_start")))"#,
+    )
+    .unwrap()
+    .into_owned();
+    let lang = Wat { wasm };
+    let err = executor().prepare(&lang).unwrap_err();
+    assert!(err.to_string().contains("__goru_stop"), "{err}");
 }
 
 #[test]

@@ -4,8 +4,10 @@
 use std::sync::Arc;
 
 use goru_core::{HostError, HostFunctions, HostFuture};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
+use crate::args;
 use crate::fs::{Filesystem, FsConfig, FsError, Mount};
 use crate::http::{HttpClient, HttpConfig, HttpError, HttpRequest, Method};
 use crate::kv::{KvConfig, KvError, KvStore};
@@ -132,8 +134,9 @@ impl Capabilities {
 
 /// The host functions of granted capabilities: `kv_get`, `kv_set`,
 /// `kv_delete`, `kv_keys`, `http_request`, `fs_read`, `fs_write`, `fs_list`,
-/// `fs_exists`, `fs_stat`, `fs_mkdir`, `fs_remove`. A function whose
-/// capability was not granted fails with kind `not_granted`.
+/// `fs_exists`, `fs_stat`, `fs_mkdir`, `fs_remove`. It serves only the
+/// functions of what was granted: goru-core answers a call of any other one
+/// of them with kind `not_granted` (see `goru_core::protocol`).
 #[derive(Debug)]
 pub struct Granted {
     kv: Option<Arc<KvStore>>,
@@ -153,18 +156,14 @@ impl HostFunctions for Granted {
     fn call(&self, name: &str, args: Value) -> Option<HostFuture> {
         let future: HostFuture = match name {
             "kv_get" | "kv_set" | "kv_delete" | "kv_keys" => {
-                let Some(kv) = self.kv.clone() else {
-                    return Some(not_granted("kv"));
-                };
+                let kv = self.kv.clone()?;
                 let name = name.to_string();
-                Box::pin(async move { kv_call(&kv, &name, &args) })
+                Box::pin(async move { kv_call(&kv, &name, args) })
             }
             "http_request" => {
-                let Some(http) = self.http.clone() else {
-                    return Some(not_granted("http"));
-                };
+                let http = self.http.clone()?;
                 Box::pin(async move {
-                    let request = http_request(&args)?;
+                    let request = args::parse::<HttpArgs>(args)?.into_request()?;
                     // The blocking request cannot be dropped with its run;
                     // it gives up when the run is over instead.
                     let deadline = goru_core::host_call_deadline();
@@ -180,11 +179,9 @@ impl HostFunctions for Granted {
                 })
             }
             "fs_read" | "fs_write" | "fs_list" | "fs_exists" | "fs_stat" | "fs_mkdir" | "fs_remove" => {
-                let Some(fs) = self.fs.clone() else {
-                    return Some(not_granted("fs"));
-                };
+                let fs = self.fs.clone()?;
                 let name = name.to_string();
-                Box::pin(blocking(move || fs_call(&fs, &name, &args)))
+                Box::pin(blocking(move || fs_call(&fs, &name, args)))
             }
             _ => return None,
         };
@@ -192,82 +189,189 @@ impl HostFunctions for Granted {
     }
 }
 
-fn not_granted(capability: &str) -> HostFuture {
-    let error = HostError::not_granted(format!("the {capability} capability was not granted to this run"));
-    Box::pin(async move { Err(error) })
+/// `kv_get(key, default=None)`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KvGet {
+    key: String,
+    #[serde(default)]
+    default: Value,
 }
 
-fn kv_call(kv: &KvStore, name: &str, args: &Value) -> Result<Value, HostError> {
-    let key = || str_arg(args, "key");
+/// `kv_set(key, value)`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KvSet {
+    key: String,
+    #[serde(default)]
+    value: Value,
+}
+
+/// `kv_delete(key)`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KvKey {
+    key: String,
+}
+
+/// `kv_keys()`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoArgs {}
+
+fn kv_call(kv: &KvStore, name: &str, args: Value) -> Result<Value, HostError> {
     let kv_error = |e: KvError| HostError::new(e.kind(), e.to_string());
     match name {
-        "kv_get" => Ok(kv
-            .get(key()?)
-            .map_err(kv_error)?
-            .unwrap_or_else(|| args.get("default").cloned().unwrap_or(Value::Null))),
+        "kv_get" => {
+            let KvGet { key, default } = args::parse(args)?;
+            Ok(kv.get(&key).map_err(kv_error)?.unwrap_or(default))
+        }
         "kv_set" => {
-            let value = args.get("value").cloned().unwrap_or(Value::Null);
-            kv.set(key()?, value).map_err(kv_error)?;
+            let KvSet { key, value } = args::parse(args)?;
+            kv.set(&key, value).map_err(kv_error)?;
             Ok(json!("ok"))
         }
         "kv_delete" => {
-            kv.delete(key()?).map_err(kv_error)?;
+            let KvKey { key } = args::parse(args)?;
+            kv.delete(&key).map_err(kv_error)?;
             Ok(json!("ok"))
         }
-        _ => Ok(json!(kv.keys())),
+        _ => {
+            let NoArgs {} = args::parse(args)?;
+            Ok(json!(kv.keys()))
+        }
     }
 }
 
-fn http_request(args: &Value) -> Result<HttpRequest, HostError> {
-    let method: Method = str_arg(args, "method")?
-        .parse()
-        .map_err(|_| HostError::invalid_argument("http: unsupported method"))?;
-    let headers = match args.get("headers") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => (k.clone(), s.clone()),
-                other => (k.clone(), other.to_string()),
+/// `http_request(method, url, headers=None, body=None)`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpArgs {
+    method: String,
+    url: String,
+    /// Values that are not strings are sent as their JSON text.
+    #[serde(default)]
+    headers: Option<Map<String, Value>>,
+    #[serde(default)]
+    body: Option<String>,
+}
+
+impl HttpArgs {
+    fn into_request(self) -> Result<HttpRequest, HostError> {
+        let method: Method = self
+            .method
+            .parse()
+            .map_err(|_| HostError::invalid_argument("http: unsupported method"))?;
+        let headers = self
+            .headers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, value)| match value {
+                Value::String(s) => (name, s),
+                other => (name, other.to_string()),
             })
-            .collect(),
-        Some(_) => return Err(HostError::invalid_argument("http: `headers` must be an object")),
-    };
-    let body = match args.get("body") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone().into_bytes()),
-        Some(_) => return Err(HostError::invalid_argument("http: `body` must be a string")),
-    };
-    Ok(HttpRequest {
-        method,
-        url: str_arg(args, "url")?.to_string(),
-        headers,
-        body,
-    })
+            .collect();
+        Ok(HttpRequest {
+            method,
+            url: self.url,
+            headers,
+            body: self.body.map(String::into_bytes),
+        })
+    }
 }
 
 fn http_error(e: HttpError) -> HostError {
     HostError::new(e.kind(), e.to_string())
 }
 
-fn fs_call(fs: &Filesystem, name: &str, args: &Value) -> Result<Value, HostError> {
-    let path = str_arg(args, "path")?;
+/// The argument of every `fs_*` function but `fs_write`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FsPath {
+    path: String,
+}
+
+/// `fs_write(path, content)`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FsWrite {
+    path: String,
+    content: String,
+}
+
+fn fs_call(fs: &Filesystem, name: &str, args: Value) -> Result<Value, HostError> {
     let fs_error = |e: FsError| HostError::new(e.kind(), e.to_string());
     let ok = |()| json!("ok");
+    if name == "fs_write" {
+        let FsWrite { path, content } = args::parse(args)?;
+        return fs.write(&path, content.as_bytes()).map(ok).map_err(fs_error);
+    }
+    let FsPath { path } = args::parse(args)?;
     match name {
-        "fs_read" => fs.read_text(path).map(Value::String),
-        "fs_write" => fs.write(path, str_arg(args, "content")?.as_bytes()).map(ok),
-        "fs_list" => fs.list_dir(path).map(|entries| json!(entries)),
-        "fs_exists" => fs.exists(path).map(Value::Bool),
-        "fs_stat" => fs.stat(path).map(|stat| json!(stat)),
-        "fs_mkdir" => fs.mkdir(path).map(ok),
-        _ => fs.remove(path).map(ok),
+        "fs_read" => fs.read_text(&path).map(Value::String),
+        "fs_list" => fs.list_dir(&path).map(|entries| json!(entries)),
+        "fs_exists" => fs.exists(&path).map(Value::Bool),
+        "fs_stat" => fs.stat(&path).map(|stat| json!(stat)),
+        "fs_mkdir" => fs.mkdir(&path).map(ok),
+        _ => fs.remove(&path).map(ok),
     }
     .map_err(fs_error)
 }
 
-fn str_arg<'a>(args: &'a Value, key: &str) -> Result<&'a str, HostError> {
-    args.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| HostError::invalid_argument(format!("`{key}` must be a string")))
+#[cfg(test)]
+mod tests {
+    use goru_core::protocol;
+
+    use super::*;
+
+    fn everything() -> Arc<Granted> {
+        let dir = tempfile::tempdir().unwrap();
+        Capabilities::new()
+            .kv()
+            .allow_host("example.com")
+            .mount(Mount::new("/data", dir.path(), crate::fs::MountMode::ReadOnly))
+            .open()
+            .unwrap()
+    }
+
+    /// The functions served are the protocol's capability functions, so
+    /// goru-core tells the guest `not_granted` for exactly these.
+    #[test]
+    fn every_capability_function_is_served_once_granted_and_only_then() {
+        let granted = everything();
+        let none = Capabilities::new().open().unwrap();
+        for (function, capability) in protocol::CAPABILITY_FUNCTIONS {
+            let served = granted.call(function, Value::Null).is_some();
+            assert_eq!(served, *capability != "package install", "{function}");
+            assert!(none.call(function, Value::Null).is_none(), "{function}");
+        }
+        assert!(granted.call("kv_nope", Value::Null).is_none());
+    }
+
+    #[tokio::test]
+    async fn arguments_are_checked_before_the_store_is_touched() {
+        let granted = everything();
+        let call = |name: &str, args: Value| granted.call(name, args).unwrap();
+        let error = call("kv_set", json!({"key": 1, "value": 2})).await.unwrap_err();
+        assert_eq!(error.kind(), "invalid_argument");
+        assert_eq!(
+            error.message(),
+            "`key`: invalid type: integer `1`, expected a string"
+        );
+        assert_eq!(call("kv_keys", Value::Null).await.unwrap(), json!([]));
+        assert_eq!(
+            call("kv_get", json!({"key": "a", "default": 5})).await.unwrap(),
+            json!(5)
+        );
+        let error = call(
+            "http_request",
+            json!({"method": "GET", "url": "http://example.com/", "body": 1}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            error.message(),
+            "`body`: invalid type: integer `1`, expected a string"
+        );
+    }
 }

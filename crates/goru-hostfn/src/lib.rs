@@ -25,6 +25,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod args;
 mod capabilities;
 pub mod fs;
 pub mod http;

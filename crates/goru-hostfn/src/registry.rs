@@ -6,8 +6,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use goru_core::{HostError, HostFunctions, HostFuture};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Semaphore;
+
+use crate::args;
 
 type Handler = Arc<dyn Fn(Value) -> HostFuture + Send + Sync>;
 
@@ -18,8 +22,9 @@ type Handler = Arc<dyn Fn(Value) -> HostFuture + Send + Sync>;
 /// process (more wait their turn); async handlers run on the runtime. A sync
 /// handler cannot be interrupted: one still running when its run stops runs
 /// to its end (its result is dropped), so give it a timeout of its own. Arguments are the
-/// guest's JSON, usually an object: check them as untrusted input. An error's
-/// kind and message reach the guest as an exception.
+/// guest's JSON, usually an object: check them as untrusted input, or let
+/// [`Registry::register_typed`] read them into a struct. An error's kind and
+/// message reach the guest as an exception.
 ///
 /// ```
 /// use goru_hostfn::Registry;
@@ -62,6 +67,50 @@ impl Registry {
         });
         self.functions.insert(name.into(), handler);
         self
+    }
+
+    /// Registers a blocking function of typed arguments under `name`,
+    /// replacing any earlier one: the guest's arguments are read into an
+    /// `A` with serde (a mismatch fails the call with kind
+    /// `invalid_argument` and serde's message, naming the field), and the
+    /// result is sent back as JSON.
+    ///
+    /// ```
+    /// use goru_hostfn::Registry;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// /// `add(a, b)`; `call('add', a=1, b='x')` fails with
+    /// /// "`b`: invalid type: string \"x\", expected f64".
+    /// #[derive(Deserialize)]
+    /// #[serde(deny_unknown_fields)]
+    /// struct Add {
+    ///     a: f64,
+    ///     b: f64,
+    /// }
+    ///
+    /// #[derive(Serialize)]
+    /// struct Sum {
+    ///     sum: f64,
+    /// }
+    ///
+    /// let mut registry = Registry::new();
+    /// registry.register_typed::<Add, Sum>("add", |Add { a, b }| Ok(Sum { sum: a + b }));
+    /// assert!(registry.contains("add"));
+    /// ```
+    pub fn register_typed<A, R>(
+        &mut self,
+        name: impl Into<String>,
+        function: impl Fn(A) -> Result<R, HostError> + Send + Sync + 'static,
+    ) -> &mut Self
+    where
+        A: DeserializeOwned,
+        R: Serialize,
+    {
+        self.register(name, move |args| {
+            let result = function(args::parse(args)?)?;
+            serde_json::to_value(result)
+                .map_err(|e| HostError::failed(format!("the result is not JSON: {e}")))
+        })
     }
 
     /// Registers an async function under `name`, replacing any earlier one.
@@ -129,4 +178,48 @@ where
     })
     .await
     .unwrap_or_else(|_| Err(HostError::failed("the host function panicked")))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Greet {
+        name: String,
+        #[serde(default)]
+        times: usize,
+    }
+
+    fn registry() -> Registry {
+        let mut registry = Registry::new();
+        registry.register_typed::<Greet, Vec<String>>("greet", |Greet { name, times }| {
+            Ok(vec![format!("hi {name}"); times.max(1)])
+        });
+        registry
+    }
+
+    #[tokio::test]
+    async fn typed_functions_read_their_arguments_and_send_json_back() {
+        let registry = registry();
+        let greet = |args| registry.call("greet", args).unwrap();
+        assert_eq!(
+            greet(json!({"name": "Ann", "times": 2})).await.unwrap(),
+            json!(["hi Ann", "hi Ann"])
+        );
+        let error = greet(json!({"name": 7})).await.unwrap_err();
+        assert_eq!(
+            (error.kind(), error.message()),
+            (
+                "invalid_argument",
+                "`name`: invalid type: integer `7`, expected a string"
+            )
+        );
+        let error = greet(Value::Null).await.unwrap_err();
+        assert_eq!(error.message(), "missing field `name`");
+    }
 }

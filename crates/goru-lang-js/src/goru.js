@@ -128,34 +128,15 @@
     return Promise.all(items.map(function (p) { return typeof p === "function" ? p() : p; }));
   }
 
-  // A capability's call: with no provider of the name at all, the run simply
-  // was not granted that capability.
-  function notGranted(capability, err) {
-    if (!(err instanceof HostError) || err.kind !== "unknown_function") return err;
-    return new HostError("the " + capability + " capability was not granted to this run", "not_granted");
-  }
-
-  function capCall(capability, name, args) {
-    try {
-      return call(name, args);
-    } catch (err) {
-      throw notGranted(capability, err);
-    }
-  }
-
-  function capAsyncCall(capability, name, args) {
-    return asyncCall(name, args).catch(function (err) { throw notGranted(capability, err); });
-  }
-
   const kv = {
-    get: function (key, dflt) { return capCall("kv", "kv_get", { key: key, default: dflt === undefined ? null : dflt }); },
-    set: function (key, value) { capCall("kv", "kv_set", { key: key, value: value }); },
-    delete: function (key) { capCall("kv", "kv_delete", { key: key }); },
-    keys: function () { return capCall("kv", "kv_keys", {}); },
-    asyncGet: function (key, dflt) { return capAsyncCall("kv", "kv_get", { key: key, default: dflt === undefined ? null : dflt }); },
-    asyncSet: function (key, value) { return capAsyncCall("kv", "kv_set", { key: key, value: value }).then(function () {}); },
-    asyncDelete: function (key) { return capAsyncCall("kv", "kv_delete", { key: key }).then(function () {}); },
-    asyncKeys: function () { return capAsyncCall("kv", "kv_keys", {}); },
+    get: function (key, dflt) { return call("kv_get", { key: key, default: dflt === undefined ? null : dflt }); },
+    set: function (key, value) { call("kv_set", { key: key, value: value }); },
+    delete: function (key) { call("kv_delete", { key: key }); },
+    keys: function () { return call("kv_keys", {}); },
+    asyncGet: function (key, dflt) { return asyncCall("kv_get", { key: key, default: dflt === undefined ? null : dflt }); },
+    asyncSet: function (key, value) { return asyncCall("kv_set", { key: key, value: value }).then(function () {}); },
+    asyncDelete: function (key) { return asyncCall("kv_delete", { key: key }).then(function () {}); },
+    asyncKeys: function () { return asyncCall("kv_keys", {}); },
   };
 
   function response(reply) {
@@ -185,9 +166,9 @@
   }
 
   const http = {
-    request: function (method, url, opts) { return response(capCall("http", "http_request", httpArgs(method, url, opts))); },
+    request: function (method, url, opts) { return response(call("http_request", httpArgs(method, url, opts))); },
     asyncRequest: function (method, url, opts) {
-      return capAsyncCall("http", "http_request", httpArgs(method, url, opts)).then(response);
+      return asyncCall("http_request", httpArgs(method, url, opts)).then(response);
     },
   };
   ["get", "post", "put", "patch", "delete"].forEach(function (verb) {
@@ -209,8 +190,8 @@
   const fs = {};
   Object.keys(fsOps).forEach(function (op) {
     const asyncName = "async" + op[0].toUpperCase() + op.slice(1);
-    fs[op] = function () { const c = fsOps[op].apply(null, arguments); return capCall("fs", c[0], c[1]); };
-    fs[asyncName] = function () { const c = fsOps[op].apply(null, arguments); return capAsyncCall("fs", c[0], c[1]); };
+    fs[op] = function () { const c = fsOps[op].apply(null, arguments); return call(c[0], c[1]); };
+    fs[asyncName] = function () { const c = fsOps[op].apply(null, arguments); return asyncCall(c[0], c[1]); };
   });
   fs.readJson = function (path) { return JSON.parse(fs.readText(path)); };
   fs.asyncReadJson = function (path) { return fs.asyncReadText(path).then(JSON.parse); };
@@ -230,11 +211,11 @@
     fs: fs,
     time_now: function () { return Date.now() / 1000; },
     // The seed names of goru's first API.
-    kv_get: function (key) { return capCall("kv", "kv_get", { key: key }); },
-    kv_set: function (key, value) { return capCall("kv", "kv_set", { key: key, value: value }); },
-    kv_delete: function (key) { return capCall("kv", "kv_delete", { key: key }); },
+    kv_get: function (key) { return call("kv_get", { key: key }); },
+    kv_set: function (key, value) { return call("kv_set", { key: key, value: value }); },
+    kv_delete: function (key) { return call("kv_delete", { key: key }); },
     http_get: function (url) {
-      const r = capCall("http", "http_request", httpArgs("GET", url));
+      const r = call("http_request", httpArgs("GET", url));
       return { status: r.status, body: r.body };
     },
     fs_read: fs.readText,

@@ -129,32 +129,6 @@ def run_async(*awaitables):
     return asyncio.run(main())
 
 
-def _not_granted(capability):
-    return _host_error(
-        {"kind": "not_granted", "message": "the %s capability was not granted to this run" % capability}
-    )
-
-
-def _cap_call(capability, function, /, **args):
-    """A capability's call: with no provider of the name at all, the run
-    simply was not granted that capability."""
-    try:
-        return _goru_call(function, args)
-    except HostError as exc:
-        if exc.kind != "unknown_function":
-            raise
-    raise _not_granted(capability)
-
-
-async def _cap_async_call(capability, function, /, **args):
-    try:
-        return await _async_call(function, args)
-    except HostError as exc:
-        if exc.kind != "unknown_function":
-            raise
-    raise _not_granted(capability)
-
-
 def _install_event_loop(asyncio):
     """Makes goru's loop asyncio's default. The stock loop needs a socketpair
     and threads, neither of which exists here; this one sends the host calls
@@ -220,28 +194,28 @@ class _Kv:
     """The key-value store (granted with the kv option): JSON values."""
 
     def get(self, key, default=None):
-        return _cap_call("kv", "kv_get", key=key, default=default)
+        return call("kv_get", key=key, default=default)
 
     def set(self, key, value):
-        _cap_call("kv", "kv_set", key=key, value=value)
+        call("kv_set", key=key, value=value)
 
     def delete(self, key):
-        _cap_call("kv", "kv_delete", key=key)
+        call("kv_delete", key=key)
 
     def keys(self):
-        return _cap_call("kv", "kv_keys")
+        return call("kv_keys")
 
     async def async_get(self, key, default=None):
-        return await _cap_async_call("kv", "kv_get", key=key, default=default)
+        return await async_call("kv_get", key=key, default=default)
 
     async def async_set(self, key, value):
-        await _cap_async_call("kv", "kv_set", key=key, value=value)
+        await async_call("kv_set", key=key, value=value)
 
     async def async_delete(self, key):
-        await _cap_async_call("kv", "kv_delete", key=key)
+        await async_call("kv_delete", key=key)
 
     async def async_keys(self):
-        return await _cap_async_call("kv", "kv_keys")
+        return await async_call("kv_keys")
 
 
 class Response:
@@ -281,11 +255,11 @@ class _Http:
     """HTTP to the hosts the embedder allowed."""
 
     def request(self, method, url, headers=None, body=None, json=None):
-        return Response(_cap_call("http", "http_request", **_http_args(method, url, headers, body, json)))
+        return Response(call("http_request", **_http_args(method, url, headers, body, json)))
 
     async def async_request(self, method, url, headers=None, body=None, json=None):
         args = _http_args(method, url, headers, body, json)
-        return Response(await _cap_async_call("http", "http_request", **args))
+        return Response(await async_call("http_request", **args))
 
     def get(self, url, headers=None):
         return self.request("GET", url, headers)
@@ -323,7 +297,7 @@ class _Fs:
     (rw) or read-write-create (rwc)."""
 
     def read_text(self, path):
-        return _cap_call("fs", "fs_read", path=path)
+        return call("fs_read", path=path)
 
     def read_json(self, path):
         import json
@@ -331,7 +305,7 @@ class _Fs:
         return json.loads(self.read_text(path))
 
     def write_text(self, path, content):
-        _cap_call("fs", "fs_write", path=path, content=content)
+        call("fs_write", path=path, content=content)
 
     def write_json(self, path, obj, indent=None):
         import json
@@ -339,22 +313,22 @@ class _Fs:
         self.write_text(path, json.dumps(obj, indent=indent))
 
     def listdir(self, path):
-        return _cap_call("fs", "fs_list", path=path)
+        return call("fs_list", path=path)
 
     def exists(self, path):
-        return _cap_call("fs", "fs_exists", path=path)
+        return call("fs_exists", path=path)
 
     def stat(self, path):
-        return _cap_call("fs", "fs_stat", path=path)
+        return call("fs_stat", path=path)
 
     def mkdir(self, path):
-        _cap_call("fs", "fs_mkdir", path=path)
+        call("fs_mkdir", path=path)
 
     def remove(self, path):
-        _cap_call("fs", "fs_remove", path=path)
+        call("fs_remove", path=path)
 
     async def async_read_text(self, path):
-        return await _cap_async_call("fs", "fs_read", path=path)
+        return await async_call("fs_read", path=path)
 
     async def async_read_json(self, path):
         import json
@@ -362,7 +336,7 @@ class _Fs:
         return json.loads(await self.async_read_text(path))
 
     async def async_write_text(self, path, content):
-        await _cap_async_call("fs", "fs_write", path=path, content=content)
+        await async_call("fs_write", path=path, content=content)
 
     async def async_write_json(self, path, obj, indent=None):
         import json
@@ -370,19 +344,19 @@ class _Fs:
         await self.async_write_text(path, json.dumps(obj, indent=indent))
 
     async def async_listdir(self, path):
-        return await _cap_async_call("fs", "fs_list", path=path)
+        return await async_call("fs_list", path=path)
 
     async def async_exists(self, path):
-        return await _cap_async_call("fs", "fs_exists", path=path)
+        return await async_call("fs_exists", path=path)
 
     async def async_stat(self, path):
-        return await _cap_async_call("fs", "fs_stat", path=path)
+        return await async_call("fs_stat", path=path)
 
     async def async_mkdir(self, path):
-        await _cap_async_call("fs", "fs_mkdir", path=path)
+        await async_call("fs_mkdir", path=path)
 
     async def async_remove(self, path):
-        await _cap_async_call("fs", "fs_remove", path=path)
+        await async_call("fs_remove", path=path)
 
 
 kv = _Kv()
@@ -392,19 +366,19 @@ fs = _Fs()
 
 # The seed names of goru's first API.
 def kv_get(key):
-    return _cap_call("kv", "kv_get", key=key)
+    return call("kv_get", key=key)
 
 
 def kv_set(key, value):
-    return _cap_call("kv", "kv_set", key=key, value=value)
+    return call("kv_set", key=key, value=value)
 
 
 def kv_delete(key):
-    return _cap_call("kv", "kv_delete", key=key)
+    return call("kv_delete", key=key)
 
 
 def http_get(url):
-    reply = _cap_call("http", "http_request", method="GET", url=url, headers={}, body=None)
+    reply = call("http_request", method="GET", url=url, headers={}, body=None)
     return {"status": reply["status"], "body": reply["body"]}
 
 
@@ -413,7 +387,7 @@ def fs_read(path):
 
 
 def fs_write(path, content):
-    return _cap_call("fs", "fs_write", path=path, content=content)
+    return call("fs_write", path=path, content=content)
 
 
 def fs_list(path):
@@ -429,18 +403,18 @@ def fs_stat(path):
 
 
 def fs_mkdir(path):
-    return _cap_call("fs", "fs_mkdir", path=path)
+    return call("fs_mkdir", path=path)
 
 
 def fs_remove(path):
-    return _cap_call("fs", "fs_remove", path=path)
+    return call("fs_remove", path=path)
 
 
 def install_pkg(name, version=None):
     """Has the host install a pure-Python package (and what it depends on)
     into /packages, importable at once. Returns [{"name", "version"}] of what
     was installed. Needs package installation enabled by the embedder."""
-    installed = _cap_call("package install", "install_pkg", name=name, version=version)
+    installed = call("install_pkg", name=name, version=version)
     import importlib
 
     importlib.invalidate_caches()

@@ -1,4 +1,4 @@
-//! The host-call channel: a device file (`/.goru/channel`) in the guest's
+//! The host-call channel: a device file ([`HOST_CHANNEL_PATH`]) in the guest's
 //! private filesystem through which the shim sends framed requests and reads
 //! the replies — apart from the user's stdin, stdout and stderr.
 //!
@@ -23,21 +23,18 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::JoinHandle;
 
 use super::control::RunControl;
 use super::device::Device;
 use super::scratch::ScratchFs;
-use crate::SESSION_NEXT_FUNCTION;
-use crate::host::{self, HostError, HostFunctions, kinds};
+use crate::host::{self, HostError, HostFunctions};
+use crate::protocol::{HOST_CHANNEL_PATH, SESSION_NEXT_FUNCTION, kinds};
 use crate::session::Link;
 use dispatch::{Bounds, Chunks};
 use frame::{FrameReader, Incoming};
-
-/// Where the guest finds the channel.
-pub const HOST_CHANNEL_PATH: &str = "/.goru/channel";
 
 /// What the channel of one run is allowed and bound to.
 #[derive(Debug, Clone)]
@@ -124,16 +121,13 @@ impl Channel {
         match incoming {
             None => {}
             Some(Incoming::Frame(payload)) => self.start(&payload),
-            Some(Incoming::Oversized(len)) => {
-                self.out
-                    .push_back(frame::encode(&dispatch::error_reply(&HostError::new(
-                        kinds::LIMIT,
-                        format!(
-                            "host-call frame of {len} bytes is over the {}-byte limit",
-                            self.config.frame_bytes
-                        ),
-                    ))))
-            }
+            Some(Incoming::Oversized(len)) => self.out.push_back(dispatch::error_reply(HostError::new(
+                kinds::LIMIT,
+                format!(
+                    "host-call frame of {len} bytes is over the {}-byte limit",
+                    self.config.frame_bytes
+                ),
+            ))),
         }
         Ok(taken)
     }
@@ -147,7 +141,7 @@ impl Channel {
         };
         let mut calls = match dispatch::decode(payload, &config.calls_left, bounds) {
             Ok(calls) => calls,
-            Err(refusal) => return self.out.push_back(frame::encode(&refusal)),
+            Err(refusal) => return self.out.push_back(refusal),
         };
         if let Some(link) = &config.session
             && let [call] = calls.as_mut_slice()
@@ -177,7 +171,7 @@ impl Channel {
         {
             // The guest is blocked in this read: only now is its report final.
             match link.park(&args, &self.control) {
-                Some(result) => self.out.push_back(single_result(result)),
+                Some(result) => self.out.push_back(dispatch::single_result(&result)),
                 None => return Poll::Ready(Err(stopped())),
             }
         }
@@ -193,9 +187,9 @@ impl Channel {
                     self.running = None;
                     return Poll::Ready(Err(stopped()));
                 }
-                Poll::Ready(Err(_)) => vec![frame::encode(&dispatch::error_reply(&HostError::failed(
+                Poll::Ready(Err(_)) => vec![dispatch::error_reply(HostError::failed(
                     "the host calls were abandoned",
-                )))],
+                ))],
             };
             self.running = None;
             self.out
@@ -218,15 +212,6 @@ impl Channel {
 /// The read error of a guest whose run was stopped.
 fn stopped() -> io::Error {
     io::Error::new(io::ErrorKind::BrokenPipe, "the run was stopped")
-}
-
-/// A reply frame with one result.
-fn single_result(result: Result<Value, HostError>) -> Vec<u8> {
-    let entry = match result {
-        Ok(value) => json!({ "ok": value }),
-        Err(error) => json!({ "error": { "kind": error.kind(), "message": error.message() } }),
-    };
-    frame::encode(&json!({ "results": [entry] }))
 }
 
 /// Replies are framed with a `u32` length; results past this are refused

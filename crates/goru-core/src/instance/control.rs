@@ -189,3 +189,93 @@ impl std::fmt::Debug for RunControl {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    const LONG: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn a_fresh_run_is_not_stopped() {
+        let control = RunControl::new(LONG);
+        assert_eq!(control.stop_reason(), None);
+        assert_eq!(control.requested_stop(), None);
+        assert!(control.remaining() > LONG - Duration::from_secs(60));
+    }
+
+    #[test]
+    fn the_first_stop_wins() {
+        let control = RunControl::new(LONG);
+        control.stop(StopReason::Cancelled);
+        control.stop(StopReason::Timeout);
+        assert_eq!(control.stop_reason(), Some(StopReason::Cancelled));
+        assert_eq!(control.requested_stop(), Some(StopReason::Cancelled));
+    }
+
+    #[test]
+    fn a_passed_deadline_is_a_timeout_nobody_requested() {
+        let control = RunControl::new(Duration::ZERO);
+        assert_eq!(control.stop_reason(), Some(StopReason::Timeout));
+        assert_eq!(control.requested_stop(), None);
+        assert_eq!(control.remaining(), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_session_rearms_and_disarms_its_deadline() {
+        let control = RunControl::new(Duration::ZERO);
+        control.disarm();
+        assert_eq!(control.stop_reason(), None);
+        assert!(control.deadline() > Instant::now() + LONG);
+        control.arm(LONG);
+        assert_eq!(control.stop_reason(), None);
+        control.arm(Duration::ZERO);
+        assert_eq!(control.stop_reason(), Some(StopReason::Timeout));
+    }
+
+    #[test]
+    fn once_finished_later_stops_are_no_ops() {
+        let control = RunControl::new(LONG);
+        control.finish();
+        control.stop(StopReason::Timeout);
+        assert_eq!(control.stop_reason(), None);
+        assert_eq!(control.requested_stop(), None);
+        // A stopped run stays stopped when it finishes.
+        let control = RunControl::new(LONG);
+        control.stop(StopReason::Timeout);
+        control.finish();
+        assert_eq!(control.requested_stop(), Some(StopReason::Timeout));
+    }
+
+    #[test]
+    fn stop_requested_wakes_every_waiter_and_returns_at_once_after_a_stop() {
+        let control = Arc::new(RunControl::new(LONG));
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let control = control.clone();
+                std::thread::spawn(move || futures::executor::block_on(control.stop_requested()))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(20));
+        control.stop(StopReason::Cancelled);
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        futures::executor::block_on(control.stop_requested());
+    }
+
+    #[test]
+    fn a_stop_reason_is_the_error_of_its_run() {
+        let output = || Box::new(crate::Output::default());
+        assert!(matches!(
+            StopReason::Timeout.error(Duration::from_secs(2), output()),
+            crate::Error::Timeout { limit, .. } if limit == Duration::from_secs(2)
+        ));
+        assert!(matches!(
+            StopReason::Cancelled.error(Duration::from_secs(2), output()),
+            crate::Error::Cancelled { .. }
+        ));
+    }
+}

@@ -36,6 +36,12 @@ impl MemoryBudget {
     pub(crate) fn was_hit(&self) -> bool {
         self.hit.load(Ordering::Relaxed)
     }
+
+    /// Records a refused grow, as a guest that ran into the cap would.
+    #[cfg(test)]
+    pub(crate) fn mark_hit(&self) {
+        self.hit.store(true, Ordering::Relaxed);
+    }
 }
 
 thread_local! {

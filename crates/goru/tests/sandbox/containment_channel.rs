@@ -185,7 +185,7 @@ fn arguments_that_parse_into_far_more_than_their_size_are_refused() {
         out,
         format!(
             "limit the host-call arguments would take more than {} bytes of host memory once parsed\n\
-             unknown_function no host function named \"kv_get\"\n",
+             not_granted the kv capability was not granted to this run\n",
             2 * cap
         )
     );

@@ -8,7 +8,6 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::Value;
 
 /// Bytes of the length prefix.
 pub(crate) const HEADER_BYTES: usize = 4;
@@ -129,7 +128,7 @@ pub(crate) struct OverLimit;
 
 /// A frame carrying `payload` as ASCII-only JSON; for replies the host
 /// composes itself, which are small.
-pub(crate) fn encode(payload: &Value) -> Vec<u8> {
+pub(crate) fn encode(payload: &impl Serialize) -> Vec<u8> {
     let mut frame = vec![0; HEADER_BYTES];
     write_json(payload, &mut frame, usize::MAX).expect("a Vec takes any amount of JSON");
     let len = header(frame.len() - HEADER_BYTES);
@@ -209,7 +208,7 @@ mod proptests;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn framed(payload: &[u8]) -> Vec<u8> {
         let mut f = (payload.len() as u32).to_le_bytes().to_vec();

@@ -15,6 +15,8 @@ use std::mem::size_of;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::protocol::frame::{ARGS, CALLS, FN};
+
 /// One requested call.
 #[derive(Debug)]
 pub(crate) struct Call {
@@ -121,14 +123,14 @@ impl<'de> Visitor<'de> for RequestSeed<'_> {
         let mut calls = None;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
-                Key::Calls if calls.is_some() => return Err(de::Error::duplicate_field("calls")),
+                Key::Calls if calls.is_some() => return Err(de::Error::duplicate_field(CALLS)),
                 Key::Calls => calls = Some(map.next_value_seed(CallsSeed(self.0))?),
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        calls.ok_or_else(|| de::Error::missing_field("calls"))
+        calls.ok_or_else(|| de::Error::missing_field(CALLS))
     }
 }
 
@@ -182,9 +184,9 @@ impl<'de> Visitor<'de> for CallSeed<'_> {
         let (mut name, mut args) = (None, None);
         while let Some(key) = map.next_key::<CallKey>()? {
             match key {
-                CallKey::Fn if name.is_some() => return Err(de::Error::duplicate_field("fn")),
+                CallKey::Fn if name.is_some() => return Err(de::Error::duplicate_field(FN)),
                 CallKey::Fn => name = Some(map.next_value_seed(StringSeed(self.0))?),
-                CallKey::Args if args.is_some() => return Err(de::Error::duplicate_field("args")),
+                CallKey::Args if args.is_some() => return Err(de::Error::duplicate_field(ARGS)),
                 CallKey::Args => args = Some(map.next_value_seed(ValueSeed(self.0))?),
                 CallKey::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -192,7 +194,7 @@ impl<'de> Visitor<'de> for CallSeed<'_> {
             }
         }
         Ok(Call {
-            name: name.ok_or_else(|| de::Error::missing_field("fn"))?,
+            name: name.ok_or_else(|| de::Error::missing_field(FN))?,
             args: args.unwrap_or(Value::Null),
         })
     }
@@ -319,7 +321,7 @@ impl Visitor<'_> for KeyName {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-        Ok(v == "calls")
+        Ok(v == CALLS)
     }
 }
 
@@ -334,8 +336,8 @@ impl Visitor<'_> for CallKeyName {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<CallKey, E> {
         Ok(match v {
-            "fn" => CallKey::Fn,
-            "args" => CallKey::Args,
+            FN => CallKey::Fn,
+            ARGS => CallKey::Args,
             _ => CallKey::Other,
         })
     }

@@ -49,7 +49,7 @@ pub(crate) struct PollEnv {
     control: Arc<RunControl>,
 }
 
-/// Replaces `poll_oneoff` and `proc_exit` in `imports`; call
+/// Replaces `poll_oneoff` in `imports`; call
 /// [`set_memory`] once the instance exists.
 pub(crate) fn install(
     store: &mut Store,
