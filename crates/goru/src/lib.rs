@@ -20,8 +20,8 @@
 #![deny(missing_docs)]
 
 pub use goru_core::{
-    CancelHandle, Compiler, Error, ErrorKind, Executor, ExecutorBuilder, GuestException, HOST_CHANNEL_PATH, HostError,
-    HostFunctions, HostFuture, Language, Limits, Output, Program, RunOptions, RunResult,
+    CancelHandle, Compiler, Error, ErrorKind, Executor, ExecutorBuilder, GuestException, HOST_CHANNEL_PATH,
+    HostError, HostFunctions, HostFuture, Language, Limits, Output, Program, RunOptions, RunResult,
     SESSION_NEXT_FUNCTION, Session, SessionEnd, TrapKind, check_code, host_call_deadline, host_error_kinds,
 };
 /// The capabilities: key-value store, HTTP, mounted directories.
