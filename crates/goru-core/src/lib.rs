@@ -28,7 +28,6 @@ mod instance;
 mod language;
 mod limits;
 mod options;
-mod packages;
 mod result;
 mod session;
 
@@ -40,6 +39,5 @@ pub use instance::HOST_CHANNEL_PATH;
 pub use language::{Language, Program};
 pub use limits::Limits;
 pub use options::RunOptions;
-pub use packages::{PackageInstall, Packages};
 pub use result::{GuestException, Output, RunResult};
 pub use session::{SESSION_NEXT_FUNCTION, Session, SessionOptions};
