@@ -62,8 +62,8 @@ pub fn serve(args: &ServeArgs, run: &RunArgs) -> Result<u8, Failure> {
         }
         token => token.clone(),
     };
-    let defaults = RunDefaults::from_args(run).map_err(Failure::Usage)?;
     let executor = crate::run::executor(run)?;
+    let defaults = RunDefaults::from_args(run, &executor).map_err(Failure::Usage)?;
     // Compiled (or loaded from the disk cache) before the first request, so
     // no request pays for it and a broken build fails at start-up.
     for name in goru::language_names() {

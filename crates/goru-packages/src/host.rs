@@ -1,45 +1,81 @@
-//! The guest's `install_pkg(name, version=None)`: the run's policy is checked,
-//! then the host installer puts the package into the run's packages directory.
+//! The guest's `install_pkg(name, version=None)` as a host-function
+//! provider: the policy is checked, then the installer puts the package
+//! into the packages directory.
 
-use goru_core::{Executor, HostError, HostFunctions, HostFuture, PackageInstall, Packages, host_error_kinds};
+use std::path::PathBuf;
+
+use goru_core::{Executor, HostError, HostFunctions, HostFuture, host_error_kinds};
 use serde_json::Value;
 
-use super::{InstallError, Installer, Requirement, normalize_name};
+use crate::{InstallError, InstallPolicy, Installer, Requirement};
 
 /// The host function behind the guest's `install_pkg`.
 pub const INSTALL_FUNCTION: &str = "install_pkg";
 
-/// Serves [`INSTALL_FUNCTION`] for one run or session. Every Python run
-/// gets one, so it only holds what it was given: the installer (which reads
-/// the environment) is made when the guest actually installs.
+/// Serves [`INSTALL_FUNCTION`]: installs what the policy allows into one
+/// packages directory. [`crate::Packages::grant`] adds one to a run; add it
+/// yourself (with [`goru_core::RunOptions::host_functions`]) to share one
+/// among runs or to serve it from an executor. The installer (which reads
+/// the environment) is made only when the guest actually installs.
+///
+/// ```
+/// use std::sync::Arc;
+/// use goru_core::{Executor, RunOptions};
+/// use goru_packages::{InstallFunction, InstallPolicy};
+///
+/// # fn main() -> Result<(), goru_core::Error> {
+/// let executor = Executor::builder().build()?;
+/// let install = InstallFunction::new("/srv/goru/packages", InstallPolicy::Any, executor);
+/// let options = RunOptions::new()
+///     .read_only_dir(goru_lang_python::PACKAGES_PATH, "/srv/goru/packages")
+///     .host_functions(Arc::new(install));
+/// # let _ = options;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
-pub(crate) struct PackageFunctions {
-    packages: Option<Packages>,
+pub struct InstallFunction {
+    dir: PathBuf,
+    policy: InstallPolicy,
     executor: Executor,
 }
 
-impl PackageFunctions {
-    pub(crate) fn new(packages: Option<Packages>, executor: Executor) -> Self {
-        Self { packages, executor }
+impl InstallFunction {
+    /// Installs into `dir` (created if missing) what `policy` allows (with
+    /// [`InstallPolicy::Nothing`], every call is refused as not granted),
+    /// byte-compiled by `executor` (see [`Installer::bytecode`]).
+    pub fn new(dir: impl Into<PathBuf>, policy: InstallPolicy, executor: Executor) -> Self {
+        Self {
+            dir: dir.into(),
+            policy,
+            executor,
+        }
     }
 }
 
-impl HostFunctions for PackageFunctions {
+impl HostFunctions for InstallFunction {
     fn call(&self, name: &str, args: Value) -> Option<HostFuture> {
         if name != INSTALL_FUNCTION {
             return None;
         }
-        let packages = self.packages.clone();
+        let dir = self.dir.clone();
+        let policy = self.policy.clone();
         let executor = self.executor.clone();
-        Some(Box::pin(async move { install(packages, executor, args).await }))
+        Some(Box::pin(
+            async move { install(dir, policy, executor, args).await },
+        ))
     }
 }
 
-async fn install(packages: Option<Packages>, executor: Executor, args: Value) -> Result<Value, HostError> {
-    let not_enabled = || HostError::not_granted("package installation is not enabled for this run");
-    let packages = packages.ok_or_else(not_enabled)?;
-    if *packages.install() == PackageInstall::Disabled {
-        return Err(not_enabled());
+async fn install(
+    dir: PathBuf,
+    policy: InstallPolicy,
+    executor: Executor,
+    args: Value,
+) -> Result<Value, HostError> {
+    if policy == InstallPolicy::Nothing {
+        return Err(HostError::not_granted(
+            "package installation is not enabled for this run",
+        ));
     }
     let name = args
         .get("name")
@@ -56,20 +92,17 @@ async fn install(packages: Option<Packages>, executor: Executor, args: Value) ->
     };
     let requirement = Requirement::from_name_version(name, version)
         .map_err(|e| HostError::invalid_argument(e.to_string()))?;
-    if let PackageInstall::Only(allowed) = packages.install() {
-        let wanted = requirement.normalized_name();
-        if !allowed.iter().any(|name| normalize_name(name) == wanted) {
-            return Err(HostError::not_granted(format!(
-                "package {:?} is not among the packages this run may install",
-                requirement.name()
-            )));
-        }
+    if !policy.allows(requirement.name()) {
+        return Err(HostError::not_granted(format!(
+            "package {:?} is not among the packages this run may install",
+            requirement.name()
+        )));
     }
     let installer = Installer::new()
         .bytecode(executor)
         .progress(|line| tracing::debug!(target: "goru::packages", "{line}"));
     let installed = installer
-        .install(packages.dir(), &[requirement])
+        .install(&dir, &[requirement])
         .await
         .map_err(guest_error)?;
     serde_json::to_value(installed).map_err(|e| HostError::failed(e.to_string()))

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use goru::{Capabilities, Language, RunOptions};
+use goru::{Capabilities, Executor, Language, RunOptions};
 use serde_json::Value;
 
 use super::error::ApiError;
@@ -15,8 +15,8 @@ use crate::units;
 pub struct RunDefaults {
     /// Limits from the flags; no host functions, no stdin.
     base: RunOptions,
-    /// `base` with `--packages` and its install policy, for languages that
-    /// have packages (the flag is server-wide, the language per request).
+    /// `base` with `--packages` and its install policy, for Python (the
+    /// flag is server-wide, the language per request).
     with_packages: RunOptions,
     /// What `--kv`, `--allow-host` and `--mount` grant; opened once per run
     /// or session, so no two share a key-value store.
@@ -28,9 +28,10 @@ pub struct RunDefaults {
 }
 
 impl RunDefaults {
-    /// The defaults the flags describe; fails if the grant cannot be opened
-    /// (a mount that does not exist), so that shows at start-up.
-    pub fn from_args(args: &RunArgs) -> Result<Self, String> {
+    /// The defaults the flags describe, installs byte-compiled by
+    /// `executor`; fails if the grant cannot be opened (a mount or packages
+    /// directory that does not exist), so that shows at start-up.
+    pub fn from_args(args: &RunArgs, executor: &Executor) -> Result<Self, String> {
         let capabilities = args.grant.capabilities();
         capabilities.open().map_err(|e| e.to_string())?;
         let default_language = match args.lang {
@@ -39,20 +40,19 @@ impl RunDefaults {
                 goru::language_by_name("python").ok_or("no default language in this build: pass --lang")?
             }
         };
-        if let Some(dir) = &args.grant.packages
-            && !dir.is_dir()
-            && !args.grant.package_install
-            && args.grant.allowed_packages.is_empty()
-        {
-            return Err(format!("--packages {}: not a directory", dir.display()));
-        }
         let base = RunOptions::new()
             .timeout(args.timeout)
             .memory_bytes(args.memory)
             .output_bytes(args.output_limit)
             .host_calls(args.grant.max_host_calls);
+        let with_packages = match args.grant.packages() {
+            Some(packages) => packages
+                .grant(base.clone(), executor)
+                .map_err(|e| format!("--packages: {e}"))?,
+            None => base.clone(),
+        };
         Ok(Self {
-            with_packages: args.grant.packages(base.clone()),
+            with_packages,
             base,
             capabilities,
             max_timeout: args.timeout,
@@ -102,7 +102,7 @@ impl RunDefaults {
     }
 
     /// The options of one run or session of `language`: the server's limits
-    /// (and packages, if the language has them) with this timeout and stdin,
+    /// (and packages, for Python) with this timeout and stdin,
     /// and a fresh grant of the server's capabilities.
     pub fn options(
         &self,
@@ -111,9 +111,9 @@ impl RunDefaults {
         stdin: Option<String>,
     ) -> Result<RunOptions, ApiError> {
         let granted = self.capabilities.open().map_err(|e| ApiError::internal(&e))?;
-        let base = match language.packages_path() {
-            Some(_) => &self.with_packages,
-            None => &self.base,
+        let base = match language.name() {
+            "python" => &self.with_packages,
+            _ => &self.base,
         };
         Ok(base
             .clone()
@@ -131,7 +131,8 @@ mod tests {
 
     fn defaults(argv: &[&str]) -> RunDefaults {
         let cli = Cli::try_parse_from(argv).expect("parses");
-        RunDefaults::from_args(&cli.run).expect("usable flags")
+        let executor = Executor::builder().build().expect("an executor");
+        RunDefaults::from_args(&cli.run, &executor).expect("usable flags")
     }
 
     #[test]
