@@ -147,7 +147,7 @@ pub enum RequirementError {
 
 impl Requirement {
     /// Parses `NAME[extra,...] OP VERSION, OP VERSION, ...` (extras and
-    /// specifier optional); see the [module documentation](crate::packages) for what is
+    /// specifier optional); see the [crate documentation](crate) for what is
     /// refused and why.
     ///
     /// ```
