@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
-use goru::python::packages::{self, InstallError, Installer, Requirement, normalize_name};
+use goru::packages::{self, InstallError, Installer, Requirement, normalize_name};
 
 use goru_server::units;
 

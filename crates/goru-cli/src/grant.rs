@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use goru::RunOptions;
 use goru::hostfn::fs::{FsConfig, Mount};
 use goru::hostfn::http::HttpConfig;
 use goru::hostfn::kv::KvConfig;
 use goru::hostfn::{Capabilities, Granted};
+use goru::packages::{InstallPolicy, Packages};
+use goru::{Executor, Language, RunOptions};
 
 use goru_server::units;
 
@@ -133,17 +134,37 @@ impl GrantArgs {
         )
     }
 
-    /// `options` with the packages directory and install policy of the flags.
-    pub fn packages(&self, options: RunOptions) -> RunOptions {
-        let Some(dir) = &self.packages else {
-            return options;
-        };
-        let options = options.packages(dir);
-        if self.allowed_packages.is_empty() {
-            options.package_install(self.package_install)
+    /// The packages directory and install policy of the flags, if any.
+    pub fn packages(&self) -> Option<Packages> {
+        let dir = self.packages.as_ref()?;
+        let policy = if !self.allowed_packages.is_empty() {
+            InstallPolicy::only(self.allowed_packages.iter().cloned())
+        } else if self.package_install {
+            InstallPolicy::Any
         } else {
-            options.allowed_packages(self.allowed_packages.iter().cloned())
+            InstallPolicy::Nothing
+        };
+        Some(Packages::new(dir, policy))
+    }
+
+    /// `options` granting runs of `language` the packages of the flags
+    /// (installs byte-compiled by `executor`); only Python has packages.
+    pub fn grant_packages(
+        &self,
+        options: RunOptions,
+        language: &dyn Language,
+        executor: &Executor,
+    ) -> Result<RunOptions, String> {
+        let Some(packages) = self.packages() else {
+            return Ok(options);
+        };
+        if language.name() != "python" {
+            return Err(format!(
+                "--packages: the {} language has no packages directory",
+                language.name()
+            ));
         }
+        packages.grant(options, executor).map_err(|e| e.to_string())
     }
 
     /// The host functions of one run.

@@ -112,7 +112,7 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
     let executor = executor(args)?;
     let start = || -> Result<Session, Failure> {
         executor
-            .session_blocking(language, options(args)?)
+            .session_blocking(language, options(args, language, &executor)?)
             .map_err(stopped)
     };
     let mut session = start()?;

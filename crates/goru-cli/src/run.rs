@@ -25,8 +25,8 @@ pub fn run(file: Option<&Path>, args: &RunArgs) -> Result<u8, Failure> {
     };
     let language = pick_language(args.lang, &source)?;
     let code = read_code(&source)?;
-    let options = options(args)?;
     let executor = executor(args)?;
+    let options = options(args, language, &executor)?;
 
     tracing::debug!(language = language.name(), bytes = code.len(), "running");
     match executor.run_blocking(language, &code, options) {
@@ -55,9 +55,9 @@ pub fn executor(args: &RunArgs) -> Result<Executor, Failure> {
     builder.build().map_err(|e| Failure::Other(e.into()))
 }
 
-/// The limits, capabilities and stdin the flags describe (a fresh grant:
-/// an empty key-value store).
-pub fn options(args: &RunArgs) -> Result<RunOptions, Failure> {
+/// The limits, capabilities, packages and stdin the flags describe for a
+/// run of `language` (a fresh grant: an empty key-value store).
+pub fn options(args: &RunArgs, language: &dyn Language, executor: &Executor) -> Result<RunOptions, Failure> {
     let stdin = match &args.stdin_file {
         Some(path) => std::fs::read(path)
             .with_context(|| format!("cannot read --stdin-file {}", path.display()))
@@ -68,7 +68,9 @@ pub fn options(args: &RunArgs) -> Result<RunOptions, Failure> {
         .limits()
         .host_functions(args.grant.open().map_err(|e| Failure::Usage(e.to_string()))?)
         .stdin(stdin);
-    Ok(args.grant.packages(options))
+    args.grant
+        .grant_packages(options, language, executor)
+        .map_err(|e| Failure::Other(anyhow!(e)))
 }
 
 /// `--lang` if given, else FILE's extension, else python.

@@ -64,22 +64,18 @@ fn server(args: &ServeArgs, run: &RunArgs) -> Result<Server, Failure> {
     if matches!(&args.token, Some(token) if token.trim().is_empty()) {
         return Err(Failure::Usage("--token (or GORU_TOKEN) is empty".into()));
     }
-    let grant = &run.grant;
-    if let Some(dir) = &grant.packages
-        && !dir.is_dir()
-        && !grant.package_install
-        && grant.allowed_packages.is_empty()
-    {
-        return Err(Failure::Usage(format!(
-            "--packages {}: not a directory",
-            dir.display()
-        )));
-    }
     let limits = run.limits();
-    let mut builder = Server::builder(crate::run::executor(run)?)
-        .package_run_options(grant.packages(limits.clone()))
+    let executor = crate::run::executor(run)?;
+    let with_packages = match run.grant.packages() {
+        Some(packages) => packages
+            .grant(limits.clone(), &executor)
+            .map_err(|e| Failure::Usage(format!("--packages: {e}")))?,
+        None => limits.clone(),
+    };
+    let mut builder = Server::builder(executor)
+        .package_run_options(with_packages)
         .run_options(limits)
-        .capabilities(grant.capabilities())
+        .capabilities(run.grant.capabilities())
         .timeout(run.timeout)
         .max_body_bytes(args.max_body)
         .max_sessions(args.max_sessions as usize)

@@ -14,7 +14,7 @@ use crate::instance::control::{RunControl, STOP_GRACE, StopReason};
 use crate::instance::stdio::Capture;
 use crate::instance::{self, RunSpec};
 use crate::session::{self, Session, block_on};
-use crate::{Error, HostFunctions, Language, Limits, Program, RunOptions, RunResult, packages};
+use crate::{Error, HostFunctions, Language, Limits, Program, RunOptions, RunResult};
 pub use builder::{Compiler, ExecutorBuilder};
 pub use cancel::CancelHandle;
 
@@ -78,7 +78,7 @@ impl Executor {
     ) -> Result<RunResult, Error> {
         crate::check_code(code)?;
         let module = self.module(language).await?;
-        let (spec, control) = self.set_up(language, language.program(code), &options)?;
+        let (spec, control) = self.set_up(language.program(code), &options)?;
         let _stop_if_dropped = StopOnDrop(control.clone());
         let task = self
             .inner
@@ -98,7 +98,7 @@ impl Executor {
     ) -> Result<RunResult, Error> {
         crate::check_code(code)?;
         let module = self.inner.cache.get(language)?;
-        let (spec, control) = self.set_up(language, language.program(code), &options)?;
+        let (spec, control) = self.set_up(language.program(code), &options)?;
         block_on(
             &self.inner.handle,
             supervise(self.inner.clone(), module, spec, control),
@@ -142,7 +142,7 @@ impl Executor {
             Error::InvalidOption(format!("the {} language has no session mode", language.name()))
         })?;
         let (link, requests, ready) = session::Link::new();
-        let (mut spec, control) = self.set_up(language, program, options)?;
+        let (mut spec, control) = self.set_up(program, options)?;
         spec.session = Some(Arc::new(link));
         let start = session::Start {
             language: language.name().to_owned(),
@@ -160,33 +160,21 @@ impl Executor {
     }
 
     /// What the guest thread needs: `program` with the options' limits, stdin
-    /// and packages, and its host functions in the order they are asked
-    /// (the language's package functions, the run's, the executor's); and
-    /// the run's control (its deadline starts now), tied to the caller's
-    /// cancel handle.
-    fn set_up(
-        &self,
-        language: &dyn Language,
-        program: Program,
-        options: &RunOptions,
-    ) -> Result<(RunSpec, Arc<RunControl>), Error> {
-        let packages = packages::for_run(language, options)?;
-        let host = language
-            .package_functions(packages.as_ref(), self)
-            .into_iter()
-            .chain(options.host.iter().chain(&self.inner.host).cloned())
-            .collect();
+    /// and read-only directories (checked here), and its host functions in
+    /// the order they are asked (the run's, then the executor's); and the
+    /// run's control (its deadline starts now), tied to the caller's cancel
+    /// handle.
+    fn set_up(&self, program: Program, options: &RunOptions) -> Result<(RunSpec, Arc<RunControl>), Error> {
+        instance::check_read_only_dirs(&options.read_only_dirs)?;
+        let host = options.host.iter().chain(&self.inner.host).cloned().collect();
         let mut spec = RunSpec::new(
             program,
-            options.limits(self.inner.default_limits),
+            options.limits.over(self.inner.default_limits),
             options.stdin.clone(),
             host,
             self.inner.handle.clone(),
         );
-        if let (Some(packages), Some(path)) = (packages, language.packages_path()) {
-            spec.read_only_dirs
-                .push((path.to_owned(), packages.dir().to_owned()));
-        }
+        spec.read_only_dirs = options.read_only_dirs.clone();
         let control = Arc::new(RunControl::new(spec.limits.timeout));
         if let Some(cancel) = &options.cancel {
             cancel.bind(&control);

@@ -13,6 +13,7 @@ pub(crate) mod interrupt;
 pub(crate) mod memory;
 mod poll_oneoff;
 mod read_only_dir;
+pub(crate) use read_only_dir::check as check_read_only_dirs;
 mod scratch;
 pub(crate) mod stdio;
 

@@ -1,9 +1,6 @@
 //! The `Language` trait: how a third-party crate teaches goru to run a new interpreter.
 
 use std::fmt;
-use std::sync::Arc;
-
-use crate::{HostFunctions, Packages};
 
 /// An interpreter packaged as a WASI (preview 1) command module.
 ///
@@ -102,29 +99,6 @@ pub trait Language: Send + Sync + fmt::Debug + 'static {
     /// sends the frame and goes on running is still in the same run, under
     /// its deadline. A `done` that does not parse ends the session.
     fn session_program(&self) -> Option<Program> {
-        None
-    }
-
-    /// Where the directory of [`crate::RunOptions::packages`] appears in the
-    /// guest (read-only), if the language imports packages from one
-    /// (default: it does not, and runs with a packages directory are refused).
-    /// The language puts the path on its import path itself.
-    fn packages_path(&self) -> Option<&str> {
-        None
-    }
-
-    /// Host functions that let the guest install packages, for a language
-    /// with a [`Language::packages_path`]. Asked once per run or session,
-    /// with the run's packages directory and policy (`None` without a
-    /// directory), so the functions can refuse clearly when installing is not
-    /// allowed, and the run's executor (e.g. to byte-compile what they
-    /// install). They are asked before any other provider.
-    fn package_functions(
-        &self,
-        packages: Option<&Packages>,
-        executor: &crate::Executor,
-    ) -> Option<Arc<dyn HostFunctions>> {
-        let _ = (packages, executor);
         None
     }
 }

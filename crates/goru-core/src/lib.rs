@@ -29,7 +29,6 @@ mod instance;
 mod language;
 mod limits;
 mod options;
-mod packages;
 pub mod protocol;
 mod result;
 mod session;
@@ -41,7 +40,6 @@ pub use host::{HostError, HostFunctions, HostFuture, host_call_deadline};
 pub use language::{Language, Program};
 pub use limits::Limits;
 pub use options::RunOptions;
-pub use packages::{PackageInstall, Packages};
 pub use result::{GuestException, Output, RunResult};
 // The protocol's best-known names, at the root as well.
 pub use protocol::{HOST_CHANNEL_PATH, SESSION_NEXT_FUNCTION, kinds as host_error_kinds};

@@ -13,11 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod packages;
-
-use std::sync::Arc;
-
-use goru_core::{Executor, HostFunctions, Language, Packages, Program};
+use goru_core::{Language, Program};
 
 /// The interpreter module: CPython 3.12.0, VMware Wasm Labs build, pinned by
 /// SHA-256 in `runtimes/runtimes.toml`.
@@ -36,8 +32,19 @@ const GORU_API: &str = include_str!("goru.py");
 /// Type stubs of the guest API (`goru.pyi`), for editors and type checkers.
 pub const GORU_PYI: &str = include_str!("goru.pyi");
 
-/// Where the guest sees the packages directory of
-/// [`goru_core::RunOptions::packages`]; `shim.py` puts it on `sys.path`.
+/// Where the guest imports packages from: `shim.py` appends it to `sys.path`
+/// (after the standard library). Nothing is there unless the embedder shows
+/// a host directory at this path with
+/// [`goru_core::RunOptions::read_only_dir`] (the goru-packages crate does it
+/// for a packages directory, and serves the guest's `install_pkg`).
+///
+/// ```
+/// use goru_core::RunOptions;
+/// use goru_lang_python::PACKAGES_PATH;
+///
+/// let options = RunOptions::new().read_only_dir(PACKAGES_PATH, ".goru/python/packages");
+/// # let _ = options;
+/// ```
 pub const PACKAGES_PATH: &str = "/packages";
 
 /// Python 3.12 (CPython on WASI).
@@ -72,25 +79,5 @@ impl Language for Python {
     /// The same shim without code: it loops on the session protocol.
     fn session_program(&self) -> Option<Program> {
         Some(Program::new(["python", "-c", SHIM, GORU_API]).env("PYTHONDONTWRITEBYTECODE", "1"))
-    }
-
-    /// `/packages`, appended to `sys.path` (after the standard library).
-    fn packages_path(&self) -> Option<&str> {
-        Some(PACKAGES_PATH)
-    }
-
-    /// `install_pkg(name, version=None)`, installing with
-    /// [`packages::Installer`] (the machine's pip as resolver and downloader,
-    /// pure-Python wheels only, byte-compiled by `executor`) when the run
-    /// allows it.
-    fn package_functions(
-        &self,
-        packages: Option<&Packages>,
-        executor: &Executor,
-    ) -> Option<Arc<dyn HostFunctions>> {
-        Some(Arc::new(packages::host::PackageFunctions::new(
-            packages.cloned(),
-            executor.clone(),
-        )))
     }
 }

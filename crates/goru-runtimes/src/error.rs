@@ -85,13 +85,13 @@ pub enum FetchError {
         error: io::Error,
     },
     /// `pip download` ran but failed.
-    #[error("`{command}` failed ({status}); its stderr ends with:\n{stderr}")]
+    #[error("`{command}` failed ({status}); its output ends with:\n{stderr}")]
     Pip {
         /// The command line.
         command: String,
         /// Its exit status.
         status: String,
-        /// The last lines of its standard error.
+        /// The last lines of its output (stdout and stderr).
         stderr: String,
     },
     /// `pip download` succeeded but left no `.whl` file.

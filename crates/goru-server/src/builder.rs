@@ -139,12 +139,15 @@ impl ServerBuilder {
     /// packages never get them. Default: the same as `run_options`.
     ///
     /// ```no_run
-    /// # fn demo(builder: goru_server::ServerBuilder) {
+    /// # fn demo(builder: goru_server::ServerBuilder, executor: &goru::Executor) -> Result<(), goru::Error> {
+    /// use goru::packages::{InstallPolicy, Packages};
+    ///
     /// let limits = goru::RunOptions::new().memory_bytes(64 << 20);
+    /// let packages = Packages::new(".goru/python/packages", InstallPolicy::Nothing);
     /// let builder = builder
     ///     .run_options(limits.clone())
-    ///     .package_run_options(limits.packages(".goru/python/packages"));
-    /// # }
+    ///     .package_run_options(packages.grant(limits, executor)?);
+    /// # Ok(()) }
     /// ```
     pub fn package_run_options(mut self, options: RunOptions) -> Self {
         self.package_run_options = Some(options);

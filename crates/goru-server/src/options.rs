@@ -79,9 +79,11 @@ impl RunDefaults {
         stdin: Option<String>,
     ) -> Result<RunOptions, ApiError> {
         let granted = self.capabilities.open().map_err(|e| ApiError::internal(&e))?;
-        let base = match language.packages_path() {
-            Some(_) => &self.with_packages,
-            None => &self.base,
+        // Only Python imports packages (see goru::packages).
+        let base = if language.name() == goru::Python.name() {
+            &self.with_packages
+        } else {
+            &self.base
         };
         Ok(base
             .clone()

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use goru::python::packages::{Installer, Requirement};
+use goru::packages::{InstallPolicy, Installer, Packages, Requirement};
 use goru::{Executor, Python, RunOptions};
 
 const PACKAGE: &str = "python-dateutil==2.9.0.post0";
@@ -42,6 +42,11 @@ fn import_from_packages(c: &mut Criterion) {
     install(Installer::new(), sources.path());
     install(Installer::new().bytecode(exec.clone()), compiled.path());
     let import = "import dateutil.parser";
+    let granted = |dir: &Path| {
+        Packages::new(dir, InstallPolicy::Nothing)
+            .grant(RunOptions::new(), &exec)
+            .unwrap()
+    };
 
     let mut group = c.benchmark_group("import_from_packages");
     group
@@ -49,13 +54,13 @@ fn import_from_packages(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(2))
         .measurement_time(Duration::from_secs(8));
     group.bench_function("no_import", |b| {
-        b.iter(|| run_checked(&exec, "pass", RunOptions::new().packages(sources.path())))
+        b.iter(|| run_checked(&exec, "pass", granted(sources.path())))
     });
     group.bench_function("sources", |b| {
-        b.iter(|| run_checked(&exec, import, RunOptions::new().packages(sources.path())))
+        b.iter(|| run_checked(&exec, import, granted(sources.path())))
     });
     group.bench_function("bytecode", |b| {
-        b.iter(|| run_checked(&exec, import, RunOptions::new().packages(compiled.path())))
+        b.iter(|| run_checked(&exec, import, granted(compiled.path())))
     });
     group.finish();
 }

@@ -16,7 +16,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Features: `python` (CPython 3.12) and `js` (QuickJS-NG), both on by default.
+//! Features: `python` (CPython 3.12), `js` (QuickJS-NG) and `packages`
+//! (Python packages and `install_pkg`, implies `python`), all on by default.
 #![deny(missing_docs)]
 
 pub use goru_core::{
@@ -29,12 +30,18 @@ pub use goru_hostfn as hostfn;
 pub use goru_hostfn::{Capabilities, CapabilityError, Granted, Registry};
 #[cfg(feature = "js")]
 pub use goru_lang_js::JavaScript;
-/// CPython's crate: [`python::packages`] installs, lists and removes the
-/// pure-Python packages the guest may import.
+/// CPython's crate.
 #[cfg(feature = "python")]
 pub use goru_lang_python as python;
 #[cfg(feature = "python")]
 pub use goru_lang_python::Python;
+/// Python packages: [`packages::Packages`] grants a run a packages directory
+/// (and `install_pkg`); [`packages::Installer`] installs, lists and removes
+/// the pure-Python packages the guest may import.
+#[cfg(feature = "packages")]
+pub use goru_packages as packages;
+#[cfg(feature = "packages")]
+pub use goru_packages::{InstallPolicy, Packages};
 
 /// The built-in language called `name`: `python` (or `py`), `js` (or
 /// `javascript`). `None` for unknown names and languages not compiled in.

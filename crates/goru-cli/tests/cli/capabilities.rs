@@ -331,7 +331,7 @@ fn install_pkg_follows_the_package_flags() {
     let out = goru(&["--packages", packages, "-c", &py_error("install_pkg('six')")]);
     assert_eq!(
         ok(&out),
-        "not_granted package installation is not enabled for this run\n"
+        "not_granted the package install capability was not granted to this run\n"
     );
     let out = goru(&[
         "--packages",

@@ -27,8 +27,54 @@ use virtual_fs::{
     VirtualFile,
 };
 
-use super::scratch::ScratchFs;
+use super::scratch::{self, ScratchFs};
 use crate::Error;
+
+/// Checks the read-only directories of a run, `(guest path, host
+/// directory)`: see [`crate::RunOptions::read_only_dir`] for the rules.
+pub(crate) fn check(dirs: &[(String, PathBuf)]) -> Result<(), Error> {
+    let invalid =
+        |guest: &str, why: &str| Err(Error::InvalidOption(format!("read-only dir {guest:?}: {why}")));
+    for (i, (guest, host)) in dirs.iter().enumerate() {
+        let normal = guest.strip_prefix('/').is_some_and(|rest| {
+            rest.split('/')
+                .all(|c| !matches!(c, "" | "." | "..") && !c.contains('\0'))
+        });
+        if !normal {
+            return invalid(
+                guest,
+                "the guest path must be absolute and normalised, and not /, e.g. /data",
+            );
+        }
+        if let Some(reserved) = scratch::DIRS.iter().find(|dir| within(guest, dir)) {
+            return invalid(guest, &format!("{reserved} is goru's own directory"));
+        }
+        if let Some((other, _)) = dirs[..i]
+            .iter()
+            .find(|(other, _)| within(guest, other) || within(other, guest))
+        {
+            let why = if other == guest {
+                "given twice".to_owned()
+            } else {
+                format!("overlaps the read-only dir {other:?}")
+            };
+            return invalid(guest, &why);
+        }
+        if !host.is_dir() {
+            return invalid(
+                guest,
+                &format!("the host directory {} is not a directory", host.display()),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether the normalised guest path `path` is `dir` or lies beneath it.
+fn within(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
 
 /// Shows the host directory `host` at `guest` in `fs`, read-only.
 pub(super) fn mount(fs: &ScratchFs, guest: &str, host: &Path) -> Result<(), Error> {
@@ -278,5 +324,52 @@ impl VirtualFile for ReadOnlyFile {
 
     fn poll_write_ready(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         Poll::Ready(Err(denied()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(dirs: &[(&str, &Path)]) -> Result<(), String> {
+        let dirs: Vec<(String, PathBuf)> = dirs
+            .iter()
+            .map(|(g, h)| ((*g).to_owned(), h.to_path_buf()))
+            .collect();
+        check(&dirs).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn guest_paths_are_absolute_normalised_apart_and_not_gorus() {
+        let host = tempfile::tempdir().expect("tempdir");
+        let host = host.path();
+        assert_eq!(
+            checked(&[("/data", host), ("/srv/models", host), ("/datas", host)]),
+            Ok(())
+        );
+        for (dirs, why) in [
+            (&[("data", host)][..], "absolute and normalised"),
+            (&[("/", host)], "absolute and normalised"),
+            (&[("/data/", host)], "absolute and normalised"),
+            (&[("/a//b", host)], "absolute and normalised"),
+            (&[("/a/./b", host)], "absolute and normalised"),
+            (&[("/a/../tmp", host)], "absolute and normalised"),
+            (&[("/tmp", host)], "/tmp is goru's own directory"),
+            (&[("/.goru/x", host)], "/.goru is goru's own directory"),
+            (&[("/dev/sda", host)], "/dev is goru's own directory"),
+            (&[("/data", host), ("/data", host)], "given twice"),
+            (
+                &[("/data", host), ("/data/inner", host)],
+                "overlaps the read-only dir \"/data\"",
+            ),
+            (&[("/data/inner", host), ("/data", host)], "overlaps"),
+            (&[("/data", &host.join("missing"))], "is not a directory"),
+        ] {
+            let message = checked(dirs).expect_err(why);
+            assert!(
+                message.starts_with("invalid option: read-only dir ") && message.contains(why),
+                "{message}"
+            );
+        }
     }
 }

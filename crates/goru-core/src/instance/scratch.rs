@@ -36,8 +36,8 @@ pub(crate) use imports::install as install_imports;
 use quota::Quota;
 use tree::{Kind, Mounted, NodeId, Parent, Resolved, Tree};
 
-/// Directories every run starts with.
-const DIRS: [&str; 4] = ["/dev", "/etc", "/tmp", "/.goru"];
+/// Directories every run starts with (nothing may be mounted in them).
+pub(super) const DIRS: [&str; 4] = ["/dev", "/etc", "/tmp", "/.goru"];
 
 /// One run's scratch filesystem; clones share it.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use goru::{Error, Executor, JavaScript, Language, Python, RunOptions, RunResult};
+use goru::{Error, Executor, InstallPolicy, JavaScript, Language, Packages, Python, RunOptions, RunResult};
 
 /// Where every test process keeps compiled modules: compiling CPython takes
 /// seconds, loading it from here a fraction of that.
@@ -27,6 +27,14 @@ pub fn executor() -> &'static Executor {
 /// Options with a timeout generous enough for a loaded CI machine.
 pub fn opts() -> RunOptions {
     RunOptions::new().timeout(Duration::from_secs(30))
+}
+
+/// `options` granting the packages directory `dir` with `policy`, installs
+/// byte-compiled by the shared executor.
+pub fn with_packages(options: RunOptions, dir: &std::path::Path, policy: InstallPolicy) -> RunOptions {
+    Packages::new(dir, policy)
+        .grant(options, executor())
+        .expect("granting the packages")
 }
 
 pub fn run(language: &dyn Language, code: &str) -> Result<RunResult, Error> {

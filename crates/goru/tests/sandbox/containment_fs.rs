@@ -7,9 +7,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 
-use goru::{JavaScript, Python};
+use goru::{InstallPolicy, JavaScript, Python};
 
-use crate::common::{opts, py, run_ok};
+use crate::common::{opts, py, run_ok, with_packages};
 
 /// Each way a Python guest can ask for a file far past the scratch cap
 /// (16 MiB by default) fails with `ENOSPC` and allocates nothing: before,
@@ -194,7 +194,11 @@ for name in ['fifo', 'sock', 'evil.py']:
         except FileNotFoundError:
             print(name, probe.__name__, 'not found')
 ";
-    let out = run_ok(&Python, code, opts().packages(dir.path()));
+    let out = run_ok(
+        &Python,
+        code,
+        with_packages(opts(), dir.path(), InstallPolicy::Nothing),
+    );
     assert_eq!(
         out,
         "['good.py']\n1\nModuleNotFoundError\n\

@@ -16,6 +16,7 @@ mod limits;
 mod packages;
 mod packages_install;
 mod python;
+mod read_only_dirs;
 mod recursion;
 mod sessions;
 mod stubs;

@@ -1,13 +1,20 @@
-//! The packages directory: importable, read-only to the guest, confined to
-//! itself; and `install_pkg` refused unless the run allows it. Installs from
-//! the real package index are in `packages_install.rs`.
+//! The packages directory granted with `goru::Packages`: importable,
+//! read-only to the guest, confined to itself; and `install_pkg` refused
+//! unless the run allows it. Installs from the real package index are in
+//! `packages_install.rs`; the read-only mount itself, for any language and
+//! path, in `read_only_dirs.rs`.
 
 use std::fs;
 use std::path::Path;
 
-use goru::{Error, JavaScript, Python};
+use goru::{Error, InstallPolicy, Packages, Python, RunOptions};
 
-use crate::common::{executor, opts, run_ok};
+use crate::common::{executor, opts, run_ok, with_packages};
+
+/// Options granting `dir` read-only, without installing.
+fn packages(dir: &Path) -> RunOptions {
+    with_packages(opts(), dir, InstallPolicy::Nothing)
+}
 
 /// A packages directory holding `mypkg` (a package with a submodule) and a data file.
 fn packages_dir() -> tempfile::TempDir {
@@ -54,7 +61,7 @@ fn python_imports_from_the_packages_directory() {
          print(mypkg.ANSWER, mypkg.util.double(4), mypkg.__file__)\n\
          print(sys.path[-1], open('/packages/data.txt').read().strip())\n\
          print(sorted(__import__('os').listdir('/packages')))",
-        opts().packages(dir.path()),
+        packages(dir.path()),
     );
     assert_eq!(
         out,
@@ -102,7 +109,7 @@ for action in (lambda: os.rename('/packages/data.txt', '/moved.txt'),
         pass
 print(open('/packages/data.txt').read().strip())
 "#,
-        opts().packages(dir.path()),
+        packages(dir.path()),
     );
     let expected = [
         "write new",
@@ -145,7 +152,7 @@ for path in ('/packages/escape.txt', '/packages/escape_dir/secret.txt', '/packag
         print('refused')
 import inside; print(inside.double(21))
 "#,
-        opts().packages(dir.path()),
+        packages(dir.path()),
     );
     assert!(!out.contains("host secret"), "{out}");
     assert_eq!(
@@ -158,7 +165,7 @@ import inside; print(inside.double(21))
 fn a_session_sees_packages_the_host_adds_while_it_runs() {
     let dir = packages_dir();
     let session = executor()
-        .session_blocking(&Python, opts().packages(dir.path()))
+        .session_blocking(&Python, packages(dir.path()))
         .expect("starting the session");
     let first = session.run_blocking("import mypkg; print(mypkg.ANSWER)").unwrap();
     assert_eq!(first.stdout_lossy(), "42\n");
@@ -187,34 +194,32 @@ fn packages_are_only_there_when_given() {
 }
 
 #[test]
-fn unusable_package_options_are_refused_before_the_run() {
-    let invalid = |result: Result<goru::RunResult, Error>| match result {
+fn unusable_packages_are_refused_when_granted() {
+    let invalid = |result: Result<RunOptions, Error>| match result {
         Err(Error::InvalidOption(message)) => message,
         other => panic!("expected InvalidOption, got {other:?}"),
     };
     let dir = packages_dir();
-    let message = invalid(executor().run_blocking(&JavaScript, "1", opts().packages(dir.path())));
-    assert!(message.contains("js language has no packages"), "{message}");
-    let message = invalid(executor().run_blocking(&Python, "1", opts().package_install(true)));
-    assert!(message.contains("needs a packages directory"), "{message}");
+    let grant = |dir: &Path, policy| Packages::new(dir, policy).grant(opts(), executor());
     let missing = dir.path().join("missing");
-    let message = invalid(executor().run_blocking(&Python, "1", opts().packages(&missing)));
+    let message = invalid(grant(&missing, InstallPolicy::Nothing));
     assert!(message.contains("is not a directory"), "{message}");
-    let message =
-        invalid(executor().run_blocking(&Python, "1", opts().packages(dir.path().join("data.txt"))));
+    let message = invalid(grant(&dir.path().join("data.txt"), InstallPolicy::Any));
     assert!(message.contains("is not a directory"), "{message}");
-    assert!(matches!(
-        executor().session_blocking(&JavaScript, opts().packages(dir.path())),
-        Err(Error::InvalidOption(_))
-    ));
     // With installing allowed, a missing directory is created.
     let out = run_ok(
         &Python,
         "print(__import__('os').listdir('/packages'))",
-        opts().packages(&missing).package_install(true),
+        grant(&missing, InstallPolicy::Any).expect("granted"),
     );
     assert_eq!(out, "[]\n");
     assert!(missing.is_dir());
+    // A directory that goes away after the grant fails the run, not the host.
+    let gone = tempfile::tempdir().unwrap();
+    let options = grant(gone.path(), InstallPolicy::Nothing).expect("granted");
+    drop(gone);
+    let result = executor().run_blocking(&Python, "1", options);
+    assert!(matches!(result, Err(Error::InvalidOption(_))), "{result:?}");
 }
 
 #[test]
@@ -229,20 +234,28 @@ fn install_pkg_is_refused_unless_allowed() {
             options,
         )
     };
-    let not_enabled = "NotGrantedError not_granted True package installation is not enabled for this run\n";
-    assert_eq!(run("'six'", "None", opts()), not_enabled);
-    assert_eq!(run("'six'", "None", opts().packages(dir.path())), not_enabled);
+    // Without an install policy there is no install function at all.
+    let not_granted =
+        "NotGrantedError not_granted True the package install capability was not granted to this run\n";
+    assert_eq!(run("'six'", "None", opts()), not_granted);
+    assert_eq!(run("'six'", "None", packages(dir.path())), not_granted);
+    let only = InstallPolicy::only(["attrs", "Python_Dateutil"]);
+    assert_eq!(
+        run("'six'", "None", with_packages(opts(), dir.path(), only)),
+        "NotGrantedError not_granted True package \"six\" is not among the packages this run may install\n"
+    );
+    // An install function given a policy of nothing refuses everything.
+    let nothing =
+        goru::packages::InstallFunction::new(dir.path(), InstallPolicy::Nothing, executor().clone());
     assert_eq!(
         run(
             "'six'",
             "None",
-            opts()
-                .packages(dir.path())
-                .allowed_packages(["attrs", "Python_Dateutil"])
+            packages(dir.path()).host_functions(std::sync::Arc::new(nothing))
         ),
-        "NotGrantedError not_granted True package \"six\" is not among the packages this run may install\n"
+        "NotGrantedError not_granted True package installation is not enabled for this run\n"
     );
-    let allowed = || opts().packages(dir.path()).package_install(true);
+    let allowed = || with_packages(opts(), dir.path(), InstallPolicy::Any);
     for (name, version) in [
         ("'-r/etc/passwd'", "None"),
         ("'six @ https://example.invalid/six.whl'", "None"),

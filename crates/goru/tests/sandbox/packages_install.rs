@@ -5,13 +5,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use goru::{Error, Python, RunOptions};
+use goru::{Error, InstallPolicy, Python, RunOptions};
 
-use crate::common::{executor, run_ok};
+use crate::common::{executor, run_ok, with_packages};
 
 /// Installing resolves and downloads: allow for a slow index.
-fn install_opts(dir: &Path) -> RunOptions {
-    RunOptions::new().timeout(Duration::from_secs(180)).packages(dir)
+fn install_opts(dir: &Path, policy: InstallPolicy) -> RunOptions {
+    with_packages(RunOptions::new().timeout(Duration::from_secs(180)), dir, policy)
 }
 
 /// Top-level names in `dir`, without goru's own `.goru` bookkeeping.
@@ -29,7 +29,7 @@ fn listing(dir: &Path) -> Vec<String> {
 fn a_session_installs_a_package_and_imports_it() {
     let dir = tempfile::tempdir().unwrap();
     let session = executor()
-        .session_blocking(&Python, install_opts(dir.path()).package_install(true))
+        .session_blocking(&Python, install_opts(dir.path(), InstallPolicy::Any))
         .expect("starting the session");
     let installed = session
         .run_blocking("print(install_pkg('six', '1.16.0'))\nimport six\nprint(six.__version__)")
@@ -57,7 +57,7 @@ fn a_stateless_run_installs_an_allowed_package_with_its_dependency() {
          from dateutil import parser\n\
          import six\n\
          print(parser.parse('2024-02-29T12:30').isoformat(), six.PY3)",
-        install_opts(dir.path()).allowed_packages(["python-dateutil"]),
+        install_opts(dir.path(), InstallPolicy::only(["python-dateutil"])),
     );
     assert_eq!(out, "['python-dateutil', 'six']\n2024-02-29T12:30:00 True\n");
     let names = listing(dir.path());
@@ -69,7 +69,7 @@ fn a_stateless_run_installs_an_allowed_package_with_its_dependency() {
     let out = run_ok(
         &Python,
         "import dateutil, six; print('ok')",
-        install_opts(dir.path()),
+        install_opts(dir.path(), InstallPolicy::Nothing),
     );
     assert_eq!(out, "ok\n");
 }
@@ -80,7 +80,7 @@ fn a_package_with_a_c_extension_is_refused_by_name() {
     let out = run_ok(
         &Python,
         "try:\n    install_pkg('markupsafe')\nexcept HostError as exc:\n    print(type(exc).__name__, exc.kind)\n    print(exc)",
-        install_opts(dir.path()).package_install(true),
+        install_opts(dir.path(), InstallPolicy::Any),
     );
     let (first, message) = out.split_once('\n').unwrap();
     assert_eq!(first, "UnsupportedError unsupported");
@@ -97,9 +97,7 @@ fn a_run_that_times_out_while_installing_leaves_nothing_half_done() {
     let result = executor().run_blocking(
         &Python,
         "install_pkg('attrs')",
-        install_opts(dir.path())
-            .package_install(true)
-            .timeout(Duration::from_millis(400)),
+        install_opts(dir.path(), InstallPolicy::Any).timeout(Duration::from_millis(400)),
     );
     assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
     // pip was killed with the run: give the host a moment, then nothing

@@ -17,7 +17,7 @@ pub(crate) const STATE_DIR: &str = ".goru";
 /// it, and its version.
 ///
 /// ```
-/// use goru_lang_python::packages::Distribution;
+/// use goru_packages::Distribution;
 ///
 /// let six = Distribution { name: "six".into(), version: "1.17.0".into() };
 /// assert_eq!(serde_json::to_string(&six)?, r#"{"name":"six","version":"1.17.0"}"#);
@@ -45,7 +45,7 @@ pub(crate) struct DistInfo {
 /// falling back to the directory's name.
 ///
 /// ```
-/// use goru_lang_python::packages::installed;
+/// use goru_packages::installed;
 ///
 /// let dir = tempfile::tempdir()?;
 /// std::fs::create_dir(dir.path().join("six-1.17.0.dist-info"))?;
@@ -72,7 +72,7 @@ pub fn installed(dir: &Path) -> Result<Vec<Distribution>, InstallError> {
 /// [`Installer::install`](super::Installer::install)) while it works.
 ///
 /// ```
-/// use goru_lang_python::packages::{InstallError, remove};
+/// use goru_packages::{InstallError, remove};
 ///
 /// let dir = tempfile::tempdir()?;
 /// let info = dir.path().join("six-1.17.0.dist-info");

@@ -8,27 +8,9 @@ use std::path::Path;
 pub(crate) fn file_name_from_url(url: &str) -> String {
     let url = url.split(['#', '?']).next().unwrap_or(url);
     let segment = url.rsplit('/').next().unwrap_or(url);
-    percent_decode(segment)
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Whether `file` is a wheel whose every ABI tag is `none` and every platform

@@ -9,13 +9,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use goru_core::Executor;
+use goru_runtimes::pip::{self, KillSwitch, Pip, PipOutput};
 
-use super::bytecode;
-use super::error::InstallError;
-use super::pip::{self, PipOutput, Progress};
-use super::requirement::{Requirement, normalize_name};
-use super::site::{self, DistInfo, Distribution, STATE_DIR};
-use super::wheel::{file_name_from_url, is_native_library, is_pure_wheel};
+use crate::bytecode;
+use crate::error::InstallError;
+use crate::requirement::{Requirement, normalize_name};
+use crate::site::{self, DistInfo, Distribution, STATE_DIR};
+use crate::wheel::{file_name_from_url, is_native_library, is_pure_wheel};
+
+/// The progress callback.
+type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The guest's Python version: wheels are chosen for it.
 const PYTHON_VERSION: &str = "3.12";
@@ -47,9 +50,9 @@ const PIP_ERROR_LINES: usize = 20;
 /// progress callback.
 ///
 /// ```no_run
-/// use goru_lang_python::packages::{Installer, Requirement};
+/// use goru_packages::{Installer, Requirement};
 ///
-/// # async fn demo() -> Result<(), goru_lang_python::packages::InstallError> {
+/// # async fn demo() -> Result<(), goru_packages::InstallError> {
 /// let installer = Installer::new().progress(|line| eprintln!("  {line}"));
 /// let six = Requirement::parse("six==1.16.0")?;
 /// let installed = installer.install("/srv/goru/packages".as_ref(), &[six]).await?;
@@ -87,15 +90,12 @@ impl Installer {
     /// progress callback.
     ///
     /// ```
-    /// let installer = goru_lang_python::packages::Installer::new();
+    /// let installer = goru_packages::Installer::new();
     /// # let _ = installer;
     /// ```
     pub fn new() -> Self {
-        let python = std::env::var_os("GORU_PYTHON")
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "python3".into());
         Self {
-            python,
+            python: pip::default_python(),
             cache_dir: Self::default_cache_dir(),
             progress: None,
             bytecode: None,
@@ -108,7 +108,7 @@ impl Installer {
     /// (then nothing is cached).
     ///
     /// ```
-    /// use goru_lang_python::packages::Installer;
+    /// use goru_packages::Installer;
     ///
     /// if let Some(dir) = Installer::default_cache_dir() {
     ///     assert!(dir.ends_with("goru/wheels"));
@@ -123,7 +123,7 @@ impl Installer {
     /// does not matter (wheels are chosen for 3.12).
     ///
     /// ```
-    /// use goru_lang_python::packages::Installer;
+    /// use goru_packages::Installer;
     ///
     /// let installer = Installer::new().python("/usr/bin/python3.11");
     /// # let _ = installer;
@@ -136,7 +136,7 @@ impl Installer {
     /// Where pip caches downloads (its `--cache-dir`).
     ///
     /// ```
-    /// use goru_lang_python::packages::Installer;
+    /// use goru_packages::Installer;
     ///
     /// let installer = Installer::new().cache_dir("/var/cache/goru/wheels");
     /// # let _ = installer;
@@ -151,7 +151,7 @@ impl Installer {
     /// `installed ...`). Called from the task running the install.
     ///
     /// ```
-    /// use goru_lang_python::packages::Installer;
+    /// use goru_packages::Installer;
     ///
     /// let installer = Installer::new().progress(|line| eprintln!("  {line}"));
     /// # let _ = installer;
@@ -169,7 +169,7 @@ impl Installer {
     ///
     /// ```no_run
     /// use goru_core::Executor;
-    /// use goru_lang_python::packages::Installer;
+    /// use goru_packages::Installer;
     ///
     /// let installer = Installer::new().bytecode(Executor::builder().build()?);
     /// # let _ = installer;
@@ -200,9 +200,9 @@ impl Installer {
     /// Dropping the future stops pip (it is killed).
     ///
     /// ```no_run
-    /// use goru_lang_python::packages::{Installer, Requirement};
+    /// use goru_packages::{Installer, Requirement};
     ///
-    /// # async fn demo() -> Result<(), goru_lang_python::packages::InstallError> {
+    /// # async fn demo() -> Result<(), goru_packages::InstallError> {
     /// let reqs = [Requirement::parse("python-dateutil")?];
     /// for dist in Installer::new().install("packages".as_ref(), &reqs).await? {
     ///     println!("{} {}", dist.name, dist.version); // python-dateutil, six
@@ -303,7 +303,7 @@ impl Installer {
     /// bytes it held; a missing cache (or none configured) frees 0 bytes.
     ///
     /// ```
-    /// use goru_lang_python::packages::Installer;
+    /// use goru_packages::Installer;
     ///
     /// let dir = tempfile::tempdir()?;
     /// std::fs::write(dir.path().join("wheel"), [0u8; 100])?;
@@ -336,13 +336,11 @@ impl Installer {
         args
     }
 
-    /// The options of every pip run: quiet about itself, no prompts, only
-    /// wheels (nothing is ever built), for Python 3.12, and the cache.
+    /// The options of every `pip install` (besides the runner's own: no
+    /// prompts, no version check): only wheels (nothing is ever built), for
+    /// Python 3.12, and the cache.
     fn common_args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = [
-            "install",
-            "--disable-pip-version-check",
-            "--no-input",
             "--root-user-action=ignore",
             "--progress-bar",
             "off",
@@ -359,15 +357,41 @@ impl Installer {
         args
     }
 
-    /// Runs pip with `args`, its temporary files in `work/tmp`, its output
-    /// lines to the progress callback when `report` is set.
+    /// Runs `pip install ARGS`, its temporary files in `work/tmp`, its output
+    /// lines to the progress callback when `report` is set. pip runs on
+    /// tokio's blocking pool; dropping the future kills it.
     async fn run_pip(&self, args: &[OsString], work: &Path, report: bool) -> Result<PipOutput, InstallError> {
         let tmp = work.join("tmp");
         fs::create_dir_all(&tmp).map_err(InstallError::io(format!("creating {}", tmp.display())))?;
-        let progress = self.progress.as_ref().filter(|_| report);
-        let output = pip::run(&self.python, args, &tmp, progress)
-            .await
-            .map_err(|e| self.pip_unavailable(e.to_string()))?;
+        let progress = self.progress.clone().filter(|_| report);
+        let kill = KillSwitch::default();
+        let _kill_when_dropped = KillOnDrop(kill.clone());
+        let pip = Pip::new(&self.python, "install")
+            .args(args)
+            // pip writes into a directory we choose, never into an
+            // environment: a user's `require-virtualenv` or `user` setting
+            // would only refuse the --target install. The rest of their
+            // configuration (index, certificates, proxy) applies.
+            .env("PIP_REQUIRE_VIRTUALENV", "0")
+            .env("PIP_USER", "0")
+            // pip's own temporary files (it unpacks --target installs there
+            // first) stay inside our staging directory, so they are removed
+            // with it even when pip is killed.
+            .env("TMPDIR", &tmp)
+            .kill_switch(kill);
+        let run = move || {
+            pip.run(|line| {
+                if let Some(progress) = &progress {
+                    progress(line);
+                }
+            })
+        };
+        let output = match tokio::task::spawn_blocking(run).await {
+            Ok(output) => output,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(io::Error::other(e)),
+        }
+        .map_err(|e| self.pip_unavailable(e.to_string()))?;
         if output.success() {
             return Ok(output);
         }
@@ -393,12 +417,12 @@ impl Installer {
     /// whether platform-specific wheels were the obstacle.
     async fn explain_failure(&self, state: &Path, reqs: &[Requirement], output: &PipOutput) -> InstallError {
         let is_resolution = output
-            .errors
+            .errors()
             .iter()
             .any(|l| RESOLUTION_MARKERS.iter().any(|m| l.contains(m)));
         if !is_resolution {
             return InstallError::Pip {
-                status: output.status.and_then(|s| s.code()),
+                status: output.status().and_then(|s| s.code()),
                 output: output.last_lines(PIP_ERROR_LINES),
             };
         }
@@ -443,6 +467,15 @@ impl Installer {
             .into_iter()
             .filter(|(_, _, wheel)| !is_pure_wheel(wheel))
             .collect())
+    }
+}
+
+/// Kills pip when the install future holding it is dropped.
+struct KillOnDrop(KillSwitch);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.0.kill();
     }
 }
 
@@ -516,11 +549,11 @@ fn read_report(path: &Path) -> Result<Vec<(String, String, String)>, InstallErro
 /// retry warning when the network was in trouble.
 fn resolution_message(output: &PipOutput) -> String {
     let mut lines: Vec<String> = output
-        .errors
+        .errors()
         .iter()
         .map(|l| shorten(l.strip_prefix("ERROR: ").unwrap_or(l)))
         .collect();
-    if let Some(warning) = &output.retry_warning {
+    if let Some(warning) = output.retry_warning() {
         lines.push(shorten(warning));
     }
     if lines.is_empty() {
@@ -754,7 +787,7 @@ mod tests {
         let long = format!("ERROR: Cannot install {}", "x==1, ".repeat(100));
         let mut output = PipOutput::default();
         for line in [long.as_str(), "ERROR: ResolutionImpossible: for help visit ..."] {
-            output.errors.push(line.to_owned());
+            output.push(line);
         }
         let message = resolution_message(&output);
         let lines: Vec<&str> = message.lines().collect();

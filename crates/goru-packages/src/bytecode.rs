@@ -11,8 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use goru_core::{Executor, RunOptions};
-
-use crate::{PACKAGES_PATH, Python};
+use goru_lang_python::{PACKAGES_PATH, Python};
 
 /// The guest side: one JSON line `[pyc_path, hex]` per compiled module.
 /// Timestamp-based pycs, as CPython writes them itself: valid while the
@@ -47,7 +46,7 @@ const OUTPUT_BYTES: usize = 1 << 30;
 /// many. Errors are for the caller to report: the packages work without.
 pub(super) async fn compile(executor: &Executor, tree: &Path) -> Result<usize, String> {
     let options = RunOptions::new()
-        .packages(tree)
+        .read_only_dir(PACKAGES_PATH, tree)
         .timeout(TIMEOUT)
         .memory_bytes(MEMORY_BYTES)
         .output_bytes(OUTPUT_BYTES);

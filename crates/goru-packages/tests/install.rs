@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use goru_lang_python::packages::{self, Distribution, InstallError, Installer, Requirement};
+use goru_packages::{self as packages, Distribution, InstallError, Installer, Requirement};
 
 fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("goru-wheel-cache")

@@ -14,7 +14,7 @@ use super::wheel::is_pure_wheel;
 /// others may name host paths and programs.
 ///
 /// ```
-/// use goru_lang_python::packages::InstallError;
+/// use goru_packages::InstallError;
 ///
 /// let error = InstallError::NotInstalled { name: "six".into() };
 /// assert_eq!(error.to_string(), "six is not installed");

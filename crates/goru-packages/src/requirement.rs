@@ -29,7 +29,7 @@ const OPERATORS: [&str; 8] = ["===", "~=", "==", "!=", "<=", ">=", "<", ">"];
 /// their normalised forms are equal.
 ///
 /// ```
-/// use goru_lang_python::packages::normalize_name;
+/// use goru_packages::normalize_name;
 ///
 /// assert_eq!(normalize_name("Python_Dateutil"), "python-dateutil");
 /// assert_eq!(normalize_name("zope.interface"), "zope-interface");
@@ -59,7 +59,7 @@ pub fn normalize_name(name: &str) -> String {
 /// without spaces.
 ///
 /// ```
-/// use goru_lang_python::packages::Requirement;
+/// use goru_packages::Requirement;
 ///
 /// let req = Requirement::parse("Attrs >= 23, <25")?;
 /// assert_eq!(req.name(), "Attrs");
@@ -71,7 +71,7 @@ pub fn normalize_name(name: &str) -> String {
 /// assert_eq!(req.specifier(), "<2");
 ///
 /// assert!(Requirement::parse("six @ https://example.com/six.whl").is_err());
-/// # Ok::<(), goru_lang_python::packages::RequirementError>(())
+/// # Ok::<(), goru_packages::RequirementError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
@@ -85,7 +85,7 @@ pub struct Requirement {
 /// it quotes (escaped) the offending part of the input.
 ///
 /// ```
-/// use goru_lang_python::packages::Requirement;
+/// use goru_packages::Requirement;
 ///
 /// let error = Requirement::parse("six=1.0").unwrap_err();
 /// assert!(error.to_string().contains("use \"==\""), "{error}");
@@ -147,11 +147,11 @@ pub enum RequirementError {
 
 impl Requirement {
     /// Parses `NAME[extra,...] OP VERSION, OP VERSION, ...` (extras and
-    /// specifier optional); see the [module documentation](crate::packages) for what is
+    /// specifier optional); see the [crate documentation](crate) for what is
     /// refused and why.
     ///
     /// ```
-    /// use goru_lang_python::packages::Requirement;
+    /// use goru_packages::Requirement;
     ///
     /// for ok in ["six", "six==1.16.0", "attrs>=23,<25", "pydantic[email]<2", "zope.interface==6.*"] {
     ///     assert!(Requirement::parse(ok).is_ok(), "{ok}");
@@ -191,7 +191,7 @@ impl Requirement {
     /// (`1.16.0` means `==1.16.0`).
     ///
     /// ```
-    /// use goru_lang_python::packages::Requirement;
+    /// use goru_packages::Requirement;
     ///
     /// let exact = Requirement::from_name_version("six", Some("1.16.0"))?;
     /// assert_eq!(exact.to_string(), "six==1.16.0");
@@ -200,7 +200,7 @@ impl Requirement {
     /// assert_eq!(Requirement::from_name_version("six", None)?.to_string(), "six");
     /// assert!(Requirement::from_name_version("six==1.0", None).is_err());
     /// assert!(Requirement::from_name_version("six", Some("1.0; os_name=='nt'")).is_err());
-    /// # Ok::<(), goru_lang_python::packages::RequirementError>(())
+    /// # Ok::<(), goru_packages::RequirementError>(())
     /// ```
     pub fn from_name_version(name: &str, version: Option<&str>) -> Result<Requirement, RequirementError> {
         check_text(name)?;
@@ -243,9 +243,9 @@ impl Requirement {
     /// The package name as given (without extras or specifier).
     ///
     /// ```
-    /// # use goru_lang_python::packages::Requirement;
+    /// # use goru_packages::Requirement;
     /// assert_eq!(Requirement::parse("Python_Dateutil>=2")?.name(), "Python_Dateutil");
-    /// # Ok::<(), goru_lang_python::packages::RequirementError>(())
+    /// # Ok::<(), goru_packages::RequirementError>(())
     /// ```
     pub fn name(&self) -> &str {
         &self.name
@@ -255,9 +255,9 @@ impl Requirement {
     /// packages.
     ///
     /// ```
-    /// # use goru_lang_python::packages::Requirement;
+    /// # use goru_packages::Requirement;
     /// assert_eq!(Requirement::parse("Python_Dateutil>=2")?.normalized_name(), "python-dateutil");
-    /// # Ok::<(), goru_lang_python::packages::RequirementError>(())
+    /// # Ok::<(), goru_packages::RequirementError>(())
     /// ```
     pub fn normalized_name(&self) -> String {
         normalize_name(&self.name)
@@ -266,10 +266,10 @@ impl Requirement {
     /// The extras asked for (`pydantic[email]` has `["email"]`).
     ///
     /// ```
-    /// # use goru_lang_python::packages::Requirement;
+    /// # use goru_packages::Requirement;
     /// assert_eq!(Requirement::parse("a[b,c]")?.extras(), ["b", "c"]);
     /// assert!(Requirement::parse("a")?.extras().is_empty());
-    /// # Ok::<(), goru_lang_python::packages::RequirementError>(())
+    /// # Ok::<(), goru_packages::RequirementError>(())
     /// ```
     pub fn extras(&self) -> &[String] {
         &self.extras
@@ -279,10 +279,10 @@ impl Requirement {
     /// version.
     ///
     /// ```
-    /// # use goru_lang_python::packages::Requirement;
+    /// # use goru_packages::Requirement;
     /// assert_eq!(Requirement::parse("attrs >= 23 , < 25")?.specifier(), ">=23,<25");
     /// assert_eq!(Requirement::parse("attrs")?.specifier(), "");
-    /// # Ok::<(), goru_lang_python::packages::RequirementError>(())
+    /// # Ok::<(), goru_packages::RequirementError>(())
     /// ```
     pub fn specifier(&self) -> String {
         let clauses: Vec<String> = self
