@@ -15,12 +15,13 @@ use goru_lang_python::{PACKAGES_PATH, Python};
 
 /// The guest side: one JSON line `[pyc_path, hex]` per compiled module.
 /// Timestamp-based pycs, as CPython writes them itself: valid while the
-/// source keeps its modification time and size.
+/// source keeps its modification time and size. It walks `PACKAGES`, which
+/// [`compile_all`] defines as [`PACKAGES_PATH`].
 const COMPILE_ALL: &str = r#"
 import json, os
 from importlib.util import cache_from_source
 from importlib._bootstrap_external import _code_to_timestamp_pyc
-for root, dirs, files in os.walk("/packages"):
+for root, dirs, files in os.walk(PACKAGES):
     dirs[:] = [d for d in dirs if d != "__pycache__"]
     for name in files:
         if not name.endswith(".py"):
@@ -51,7 +52,7 @@ pub(super) async fn compile(executor: &Executor, tree: &Path) -> Result<usize, S
         .memory_bytes(MEMORY_BYTES)
         .output_bytes(OUTPUT_BYTES);
     let result = executor
-        .run(&Python, COMPILE_ALL, options)
+        .run(&Python, &compile_all(), options)
         .await
         .map_err(|e| e.to_string())?;
     if !result.success() || result.output.stdout_truncated {
@@ -73,6 +74,12 @@ pub(super) async fn compile(executor: &Executor, tree: &Path) -> Result<usize, S
         written += 1;
     }
     Ok(written)
+}
+
+/// [`COMPILE_ALL`] walking the guest's packages directory.
+fn compile_all() -> String {
+    let path = serde_json::to_string(PACKAGES_PATH).expect("a string is JSON");
+    format!("PACKAGES = {path}\n{COMPILE_ALL}")
 }
 
 /// Where the guest's `/packages/.../__pycache__/NAME.pyc` goes in `tree`:
