@@ -29,8 +29,10 @@ use std::fmt;
 ///   waiting for its next request) are released by the host instead: a
 ///   sleep is cut at the deadline and sliced so a cancellation is seen
 ///   within 20 ms, and a channel read fails once the run is stopped. The
-///   module must not block any other way the host cannot release, e.g.
-///   `memory.atomic.wait` on a shared memory.
+///   module cannot block any other way: the engine refuses the threads
+///   proposal (shared memories, and with them `memory.atomic.wait`), so a
+///   module that declares a shared memory fails with
+///   [`crate::Error::Compile`].
 /// - **Traps mean the run is over.** A trap of a stopped run is reported as
 ///   [`crate::Error::Timeout`] or [`crate::Error::Cancelled`], whatever the
 ///   guest did after the stop (an exit included); any other trap is

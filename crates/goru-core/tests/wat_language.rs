@@ -176,6 +176,27 @@ fn a_module_exporting_the_stop_global_is_refused() {
     assert!(err.to_string().contains("__goru_stop"), "{err}");
 }
 
+/// A shared memory could block in `memory.atomic.wait` forever, out of the
+/// stop's reach: modules that use threads are refused at compile time.
+#[test]
+fn a_module_that_could_wait_on_shared_memory_is_refused() {
+    let wasm = wasmer::wat2wasm(
+        br#"(module
+          (memory 1 1 shared)
+          (func (export "_start")
+            (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))))"#,
+    )
+    .unwrap()
+    .into_owned();
+    let lang = Wat { wasm };
+    let err = executor().prepare(&lang).unwrap_err();
+    assert!(matches!(err, Error::Compile { .. }), "{err:?}");
+    let err = executor()
+        .run_blocking(&lang, "", RunOptions::new().timeout(Duration::from_secs(1)))
+        .unwrap_err();
+    assert!(matches!(err, Error::Compile { .. }), "{err:?}");
+}
+
 #[test]
 fn a_host_side_sleep_is_cut_at_the_deadline() {
     let exec = executor();

@@ -129,10 +129,12 @@ impl ExecutorBuilder {
             Compiler::CraneliftUnoptimized => CraneliftOptLevel::None,
         });
         cranelift.push_middleware(Arc::new(LoopCheck::default()));
-        let mut engine = EngineBuilder::new(cranelift).engine();
+        let mut engine = EngineBuilder::new(cranelift)
+            .set_features(Some(wasm_features()))
+            .engine();
         engine.set_tunables(CappedTunables);
         let engine_id = format!(
-            "goru{}-stopglobal2-{}-{}-{:?}",
+            "goru{}-stopglobal2-nothreads-{}-{}-{:?}",
             env!("CARGO_PKG_VERSION"),
             engine.deterministic_id(),
             engine.target().triple(),
@@ -166,4 +168,14 @@ impl ExecutorBuilder {
         })?;
         Ok(executor)
     }
+}
+
+/// The wasm proposals a module may use: wasmer's defaults without threads.
+/// A shared memory would let a module block in `memory.atomic.wait`, a wait
+/// no stop can cut short (it is neither a loop nor a host call); the pinned
+/// interpreters are single-threaded WASI builds and need none of it.
+fn wasm_features() -> wasmer::sys::Features {
+    let mut features = wasmer::sys::Features::new();
+    features.threads(false);
+    features
 }
