@@ -14,7 +14,7 @@ fn main() {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let out_dir = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
     let pin_file = Path::new(&manifest_dir).join("../../runtimes/runtimes.toml");
-    let pinned = goru_runtimes::build_script::emit_rustc_env(&pin_file, "quickjs", "GORU_QUICKJS_WASM")
+    let pinned = goru_interpreters::build_script::emit_rustc_env(&pin_file, "quickjs", "GORU_QUICKJS_WASM")
         .unwrap_or_else(|e| panic!("cannot get the quickjs interpreter: {e}"));
     println!("cargo:rerun-if-changed=build/stack.rs");
 

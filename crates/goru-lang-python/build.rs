@@ -7,7 +7,7 @@ use std::path::Path;
 fn main() {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let pin_file = Path::new(&manifest_dir).join("../../runtimes/runtimes.toml");
-    if let Err(e) = goru_runtimes::build_script::emit_rustc_env(&pin_file, "python", "GORU_PYTHON_WASM") {
+    if let Err(e) = goru_interpreters::build_script::emit_rustc_env(&pin_file, "python", "GORU_PYTHON_WASM") {
         panic!("cannot get the python interpreter: {e}");
     }
 }

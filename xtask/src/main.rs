@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use goru_runtimes::PinFile;
+use goru_interpreters::PinFile;
 
 /// goru's developer tasks.
 #[derive(Debug, Parser)]
@@ -45,9 +45,9 @@ fn fetch_runtimes(check_only: bool, names: &[String]) -> anyhow::Result<ExitCode
     let mut failed = 0;
     for pin in selected {
         let result = if check_only {
-            goru_runtimes::check(pin, &dir)
+            goru_interpreters::check(pin, &dir)
         } else {
-            goru_runtimes::ensure(pin, &dir)
+            goru_interpreters::ensure(pin, &dir)
         };
         match result {
             Ok(path) => println!(

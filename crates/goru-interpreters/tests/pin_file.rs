@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use goru_runtimes::{FetchError, PinFile};
+use goru_interpreters::{FetchError, PinFile};
 
 #[test]
 fn workspace_pin_file_has_both_runtimes() -> anyhow::Result<()> {
