@@ -5,18 +5,22 @@
 //! run is bounded in wall-clock time, memory and output.
 //!
 //! ```no_run
+//! # #[cfg(feature = "python")]
+//! # fn main() -> Result<(), goru::Error> {
 //! use goru::{Executor, Python, RunOptions};
 //! use std::time::Duration;
 //!
-//! # fn main() -> Result<(), goru::Error> {
 //! let executor = Executor::builder().precompile(Python).build()?;
 //! let options = RunOptions::new().timeout(Duration::from_secs(2));
 //! let result = executor.run_blocking(&Python, "print(2 ** 10)", options)?;
 //! assert_eq!(result.stdout_lossy(), "1024\n");
 //! # Ok(()) }
+//! # #[cfg(not(feature = "python"))]
+//! # fn main() {}
 //! ```
 //!
-//! Features: `python` (CPython 3.12) and `js` (QuickJS-NG), both on by default.
+//! Features, all on by default: `python` (CPython 3.12, [`python`]), `js`
+//! (QuickJS-NG, [`js`]) and `hostfn` (the capabilities, [`hostfn`]).
 #![deny(missing_docs)]
 
 pub use goru_core::{
@@ -26,8 +30,14 @@ pub use goru_core::{
     host_error_kinds,
 };
 /// The capabilities: key-value store, HTTP, mounted directories.
+#[cfg(feature = "hostfn")]
 pub use goru_hostfn as hostfn;
+#[cfg(feature = "hostfn")]
 pub use goru_hostfn::{Capabilities, CapabilityError, Granted, Registry};
+/// QuickJS-NG's crate: the interpreter module and the guest API's type
+/// declarations ([`js::GORU_D_TS`]).
+#[cfg(feature = "js")]
+pub use goru_lang_js as js;
 #[cfg(feature = "js")]
 pub use goru_lang_js::JavaScript;
 /// CPython's crate: [`python::packages`] installs, lists and removes the
@@ -41,6 +51,7 @@ pub use goru_lang_python::Python;
 /// `javascript`). `None` for unknown names and languages not compiled in.
 ///
 /// ```
+/// # #[cfg(feature = "python")]
 /// assert_eq!(goru::language_by_name("py").map(|l| l.name()), Some("python"));
 /// assert!(goru::language_by_name("cobol").is_none());
 /// ```
@@ -57,6 +68,7 @@ pub fn language_by_name(name: &str) -> Option<&'static dyn Language> {
 /// The built-in language for a file name's extension (`.py`, `.js`, `.mjs`).
 ///
 /// ```
+/// # #[cfg(feature = "js")]
 /// assert_eq!(goru::language_for_path("main.js".as_ref()).map(|l| l.name()), Some("js"));
 /// assert!(goru::language_for_path("notes.txt".as_ref()).is_none());
 /// ```
@@ -73,11 +85,3 @@ pub fn language_names() -> &'static [&'static str] {
         "js",
     ]
 }
-
-/// The Rust examples of the README and the embedding guide, compiled as
-/// doctests so they stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-#[doc = include_str!("../../../docs/embedding.md")]
-#[doc = include_str!("../../../docs/packages.md")]
-struct DocumentedExamples;
