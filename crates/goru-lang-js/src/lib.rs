@@ -16,7 +16,7 @@
 use goru_core::{Language, Program};
 
 /// The interpreter module: QuickJS-NG 0.11.0 `qjs`, pinned by SHA-256 in
-/// `runtimes/runtimes.toml`, with goru's stack patch (`build/stack.rs`): its
+/// this crate's `interpreter.toml`, with goru's stack patch (`build/stack.rs`): its
 /// stack check works and its shadow stack is 832 KiB instead of 64 KiB.
 pub static QUICKJS_WASM: &[u8] = include_bytes!(env!("GORU_QUICKJS_PATCHED_WASM"));
 

@@ -16,7 +16,7 @@
 use goru_core::{Language, Program};
 
 /// The interpreter module: CPython 3.12.0, VMware Wasm Labs build, pinned by
-/// SHA-256 in `runtimes/runtimes.toml`.
+/// SHA-256 in this crate's `interpreter.toml`.
 pub static PYTHON_WASM: &[u8] = include_bytes!(env!("GORU_PYTHON_WASM"));
 
 const PYTHON_WASM_SHA256: &str = env!("GORU_PYTHON_WASM_SHA256");

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use goru_core::Executor;
-use goru_runtimes::pip::{self, KillSwitch, Pip, PipOutput};
+use goru_interpreters::pip::{self, KillSwitch, Pip, PipOutput};
 
 use crate::bytecode;
 use crate::error::InstallError;

@@ -69,7 +69,7 @@
 //! guest side: the path on `sys.path` and `install_pkg` as a host call. So a
 //! build with Python but without packages has no pip driving, process
 //! spawning, CSV or wheel handling in it. pip itself is run by
-//! [`goru_runtimes::pip`], which also fetches goru's interpreters.
+//! [`goru_interpreters::pip`], which also fetches goru's interpreters.
 #![deny(missing_docs)]
 
 mod bytecode;

@@ -5,19 +5,23 @@
 //! run is bounded in wall-clock time, memory and output.
 //!
 //! ```no_run
+//! # #[cfg(feature = "python")]
+//! # fn main() -> Result<(), goru::Error> {
 //! use goru::{Executor, Python, RunOptions};
 //! use std::time::Duration;
 //!
-//! # fn main() -> Result<(), goru::Error> {
 //! let executor = Executor::builder().precompile(Python).build()?;
 //! let options = RunOptions::new().timeout(Duration::from_secs(2));
 //! let result = executor.run_blocking(&Python, "print(2 ** 10)", options)?;
 //! assert_eq!(result.stdout_lossy(), "1024\n");
 //! # Ok(()) }
+//! # #[cfg(not(feature = "python"))]
+//! # fn main() {}
 //! ```
 //!
-//! Features: `python` (CPython 3.12), `js` (QuickJS-NG) and `packages`
-//! (Python packages and `install_pkg`, implies `python`), all on by default.
+//! Features, all on by default: `python` (CPython 3.12, [`python`]), `js`
+//! (QuickJS-NG, [`js`]), `hostfn` (the capabilities, [`hostfn`]) and
+//! `packages` (Python packages and `install_pkg`, implies `python`).
 #![deny(missing_docs)]
 
 pub use goru_core::{
@@ -26,8 +30,14 @@ pub use goru_core::{
     SESSION_NEXT_FUNCTION, Session, SessionEnd, TrapKind, check_code, host_call_deadline, host_error_kinds,
 };
 /// The capabilities: key-value store, HTTP, mounted directories.
+#[cfg(feature = "hostfn")]
 pub use goru_hostfn as hostfn;
+#[cfg(feature = "hostfn")]
 pub use goru_hostfn::{Capabilities, CapabilityError, Granted, Registry};
+/// QuickJS-NG's crate: the interpreter module and the guest API's type
+/// declarations ([`js::GORU_D_TS`]).
+#[cfg(feature = "js")]
+pub use goru_lang_js as js;
 #[cfg(feature = "js")]
 pub use goru_lang_js::JavaScript;
 /// CPython's crate.
@@ -47,6 +57,7 @@ pub use goru_packages::{InstallPolicy, Packages};
 /// `javascript`). `None` for unknown names and languages not compiled in.
 ///
 /// ```
+/// # #[cfg(feature = "python")]
 /// assert_eq!(goru::language_by_name("py").map(|l| l.name()), Some("python"));
 /// assert!(goru::language_by_name("cobol").is_none());
 /// ```
@@ -63,6 +74,7 @@ pub fn language_by_name(name: &str) -> Option<&'static dyn Language> {
 /// The built-in language for a file name's extension (`.py`, `.js`, `.mjs`).
 ///
 /// ```
+/// # #[cfg(feature = "js")]
 /// assert_eq!(goru::language_for_path("main.js".as_ref()).map(|l| l.name()), Some("js"));
 /// assert!(goru::language_for_path("notes.txt".as_ref()).is_none());
 /// ```
@@ -79,11 +91,3 @@ pub fn language_names() -> &'static [&'static str] {
         "js",
     ]
 }
-
-/// The Rust examples of the README and the embedding guide, compiled as
-/// doctests so they stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-#[doc = include_str!("../../../docs/embedding.md")]
-#[doc = include_str!("../../../docs/packages.md")]
-struct DocumentedExamples;

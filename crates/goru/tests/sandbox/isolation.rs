@@ -81,7 +81,7 @@ fn the_host_stdin_is_never_read() {
 
 #[test]
 fn the_interpreters_import_nothing_but_wasi() {
-    for wasm in [goru_lang_python::PYTHON_WASM, goru_lang_js::QUICKJS_WASM] {
+    for wasm in [goru::python::PYTHON_WASM, goru::js::QUICKJS_WASM] {
         let mut modules = std::collections::BTreeSet::new();
         for payload in wasmer::wasmparser::Parser::new(0).parse_all(wasm) {
             if let wasmer::wasmparser::Payload::ImportSection(reader) = payload.unwrap() {

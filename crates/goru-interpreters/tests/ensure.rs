@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::path::Path;
 
 use common::{BYTES, fake_pin, listing, offline_fetcher};
-use goru_runtimes::{FetchError, check};
+use goru_interpreters::{FetchError, check};
 
 #[test]
 fn keeps_a_verified_file_without_any_source() -> anyhow::Result<()> {

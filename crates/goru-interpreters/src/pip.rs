@@ -8,7 +8,7 @@
 //! installer kills it when its future is dropped).
 //!
 //! ```no_run
-//! use goru_runtimes::pip::{self, Pip};
+//! use goru_interpreters::pip::{self, Pip};
 //!
 //! let output = Pip::new(pip::default_python(), "download")
 //!     .args(["--no-deps", "--only-binary=:all:", "six==1.17.0", "-d", "wheels"])
@@ -42,7 +42,7 @@ const POLL: Duration = Duration::from_millis(20);
 /// and not empty, else `python3` (looked up on `PATH`).
 ///
 /// ```
-/// let python = goru_runtimes::pip::default_python();
+/// let python = goru_interpreters::pip::default_python();
 /// assert!(!python.is_empty());
 /// ```
 pub fn default_python() -> OsString {
@@ -112,7 +112,7 @@ impl Pip {
     /// The command line, for messages.
     ///
     /// ```
-    /// let pip = goru_runtimes::pip::Pip::new("python3", "download").arg("six");
+    /// let pip = goru_interpreters::pip::Pip::new("python3", "download").arg("six");
     /// assert_eq!(
     ///     pip.command_line(),
     ///     "python3 -m pip --disable-pip-version-check --no-input download six"
@@ -161,7 +161,7 @@ impl Pip {
 /// is given afterwards at once.
 ///
 /// ```
-/// use goru_runtimes::pip::{KillSwitch, Pip};
+/// use goru_interpreters::pip::{KillSwitch, Pip};
 ///
 /// let switch = KillSwitch::default();
 /// switch.kill();

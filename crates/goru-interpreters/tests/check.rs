@@ -3,7 +3,7 @@
 mod common;
 
 use common::{BYTES, fake_pin};
-use goru_runtimes::{FetchError, check};
+use goru_interpreters::{FetchError, check};
 
 #[test]
 fn accepts_the_pinned_bytes() -> anyhow::Result<()> {

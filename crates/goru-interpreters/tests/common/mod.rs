@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use goru_runtimes::{Fetcher, Pin, PinFile};
+use goru_interpreters::{Fetcher, Pin, PinFile};
 use sha2::{Digest, Sha256};
 
 /// The bytes of the fake interpreter.
-pub const BYTES: &[u8] = b"\0asm fake interpreter for goru-runtimes tests\n";
+pub const BYTES: &[u8] = b"\0asm fake interpreter for goru-interpreters tests\n";
 
 /// A pin for [`BYTES`] with the given upstream URL and wheel member (if any).
 pub fn fake_pin(url: Option<&str>, wheel_member: Option<&str>) -> Pin {

