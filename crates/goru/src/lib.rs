@@ -29,7 +29,7 @@ pub use goru_core::{
 pub use goru_hostfn as hostfn;
 pub use goru_hostfn::{Capabilities, CapabilityError, Granted, Registry};
 #[cfg(feature = "js")]
-pub use goru_lang_js::JavaScript;
+pub use goru_lang_js::{JavaScript, JavaScriptFile};
 /// CPython's crate.
 #[cfg(feature = "python")]
 pub use goru_lang_python as python;
