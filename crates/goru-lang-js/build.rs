@@ -30,6 +30,9 @@ fn main() {
         .and_then(timers::patch)
         .unwrap_or_else(|e| panic!("cannot patch {}: {e}", pinned.display()));
     let path = PathBuf::from(out_dir).join("qjs-goru.wasm");
+    // A new file, not a rewrite in place: a target directory copied with
+    // hard links shares this file's inode with other builds.
+    let _ = std::fs::remove_file(&path);
     std::fs::write(&path, &patched).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     println!("cargo:rustc-env=GORU_QUICKJS_PATCHED_WASM={}", path.display());
     println!(
