@@ -27,12 +27,29 @@ fn mjs_files_and_module_code_run_as_es_modules() {
     )
     .expect("writing the module");
     let out = goru(&[path.to_str().expect("utf-8 temp path")]);
-    assert_eq!((out.status, out.stdout()), (Some(3), "2 object\n".into()), "{out:?}");
+    assert_eq!(
+        (out.status, out.stdout()),
+        (Some(3), "2 object\n".into()),
+        "{out:?}"
+    );
 
-    let out = goru(&["-l", "js", "--module", "-c", "export const x = await 1; console.log(x)"]);
+    let out = goru(&[
+        "-l",
+        "js",
+        "--module",
+        "-c",
+        "export const x = await 1; console.log(x)",
+    ]);
     assert_eq!((out.status, out.stdout()), (Some(0), "1\n".into()), "{out:?}");
-    let out = goru_piped(&["-l", "js", "--module"], b"import { call } from 'goru'; console.log(typeof call)");
-    assert_eq!((out.status, out.stdout()), (Some(0), "function\n".into()), "{out:?}");
+    let out = goru_piped(
+        &["-l", "js", "--module"],
+        b"import { call } from 'goru'; console.log(typeof call)",
+    );
+    assert_eq!(
+        (out.status, out.stdout()),
+        (Some(0), "function\n".into()),
+        "{out:?}"
+    );
     // A script is not a module.
     let out = goru(&["-l", "js", "-c", "export const x = 1"]);
     assert_eq!(out.status, Some(1), "{out:?}");
@@ -46,13 +63,23 @@ fn mjs_files_and_module_code_run_as_es_modules() {
 fn stack_traces_name_the_file_the_code_or_stdin() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("app.js");
-    std::fs::write(&path, "function f() {\n  throw new Error('boom');\n}\nf();\n").expect("writing the script");
+    std::fs::write(&path, "function f() {\n  throw new Error('boom');\n}\nf();\n")
+        .expect("writing the script");
     let path = path.to_str().expect("utf-8 temp path");
     let out = goru(&[path]);
     assert_eq!(out.status, Some(1), "{out:?}");
-    assert_eq!(out.stderr, format!("Error: boom\n    at f ({path}:2:13)\n    at {path}:4:1\n"));
+    assert_eq!(
+        out.stderr,
+        format!("Error: boom\n    at f ({path}:2:13)\n    at {path}:4:1\n")
+    );
     let out = goru(&["-l", "js", "-c", "null.x"]);
-    assert_eq!(out.stderr, "TypeError: cannot read property 'x' of null\n    at <string>:1:1\n");
+    assert_eq!(
+        out.stderr,
+        "TypeError: cannot read property 'x' of null\n    at <string>:1:1\n"
+    );
     let out = goru_piped(&["-l", "js"], b"\nundefinedName");
-    assert_eq!(out.stderr, "ReferenceError: undefinedName is not defined\n    at <stdin>:2:1\n");
+    assert_eq!(
+        out.stderr,
+        "ReferenceError: undefinedName is not defined\n    at <stdin>:2:1\n"
+    );
 }
