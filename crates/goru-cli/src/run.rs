@@ -23,7 +23,12 @@ pub fn run(file: Option<&Path>, args: &RunArgs) -> Result<u8, Failure> {
         (None, Some(path)) if path.as_os_str() != "-" => Source::File(path),
         (None, _) => Source::Stdin,
     };
-    let language = pick_language(args.lang, &source)?;
+    let picked = pick_language(args.lang, &source)?;
+    let named = named_js(picked, &source, args.module);
+    if args.module && named.is_none() {
+        return Err(Failure::Usage("--module is for JavaScript (--lang js)".into()));
+    }
+    let language: &dyn Language = named.as_ref().map_or(picked, |js| js as &dyn Language);
     let code = read_code(&source)?;
     let executor = executor(args)?;
     let options = options(args, language, &executor)?;
@@ -92,6 +97,22 @@ fn pick_language(
         Source::Inline(_) | Source::Stdin => goru::language_by_name("python")
             .ok_or_else(|| Failure::Usage("no default language in this build: pass --lang".into())),
     }
+}
+
+/// JavaScript named as node names it in stack traces (the file, `<string>`
+/// for -c, `<stdin>`), run as an ES module for a `.mjs` file or `--module`;
+/// `None` for other languages.
+fn named_js(language: &dyn Language, source: &Source<'_>, module: bool) -> Option<goru::JavaScriptFile> {
+    if language.name() != goru::JavaScript.name() {
+        return None;
+    }
+    let name = match source {
+        Source::Inline(_) => "<string>".to_owned(),
+        Source::File(path) => path.display().to_string(),
+        Source::Stdin => "<stdin>".to_owned(),
+    };
+    let file = goru::JavaScriptFile::from_path(name);
+    Some(if module { file.into_module() } else { file })
 }
 
 /// The code as text, refused (a usage error) if no interpreter may be

@@ -24,6 +24,11 @@ pub struct RunArgs {
     #[arg(short = 'l', long = "lang", value_name = "LANG", value_parser = parse_language, global = true)]
     pub lang: Option<&'static dyn goru::Language>,
 
+    /// JavaScript: run the code of -c or stdin as an ES module (import,
+    /// export, top-level await); a .mjs FILE always is one.
+    #[arg(long, global = true)]
+    pub module: bool,
+
     /// Wall-clock limit: 5, 5s, 500ms, 2m.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration, global = true)]
     pub timeout: Duration,

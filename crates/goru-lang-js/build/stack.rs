@@ -67,33 +67,20 @@ const STACK_TOP: i32 = PAGES as i32 * 65_536 - 16;
 
 /// The patched bytes, or why the input is not the build this patch is for.
 pub fn patch(mut wasm: Vec<u8>) -> Result<Vec<u8>, String> {
-    replace(
+    super::patch::replace(
         &mut wasm,
         SET_MAX_STACK_SIZE_AT,
         &SET_MAX_STACK_SIZE,
         &SET_STACK_LIMIT,
     )?;
-    replace(&mut wasm, MEMORY_LIMITS_AT, &[0x00, PINNED_PAGES], &[0x00, PAGES])?;
-    replace(
+    super::patch::replace(&mut wasm, MEMORY_LIMITS_AT, &[0x00, PINNED_PAGES], &[0x00, PAGES])?;
+    super::patch::replace(
         &mut wasm,
         STACK_POINTER_AT,
         &i32_global(PINNED_STACK_POINTER),
         &i32_global(STACK_TOP),
     )?;
     Ok(wasm)
-}
-
-fn replace(wasm: &mut [u8], at: usize, expected: &[u8], new: &[u8]) -> Result<(), String> {
-    assert_eq!(expected.len(), new.len(), "a same-length substitution");
-    match wasm.get_mut(at..at + expected.len()) {
-        Some(bytes) if bytes == expected => {
-            bytes.copy_from_slice(new);
-            Ok(())
-        }
-        found => Err(format!(
-            "expected {expected:02x?} at {at:#x}, found {found:02x?}: not the QuickJS-NG 0.11.0 build the stack patch was made for"
-        )),
-    }
 }
 
 /// A mutable i32 global set to `value`, up to its init expression's `end`:

@@ -86,10 +86,13 @@
   // Calls queued by asyncCall go to the host as one batch once the current
   // job and its microtasks are done (a zero timer runs after them).
   let pending = [];
-  let flushScheduled = false;
+  let flushTimer = null;
 
   function flush() {
-    flushScheduled = false;
+    if (flushTimer !== null) {
+      os.clearTimeout(flushTimer);
+      flushTimer = null;
+    }
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
@@ -110,10 +113,7 @@
   function asyncCall(name, args) {
     return new Promise(function (resolve, reject) {
       pending.push({ fn: String(name), args: args === undefined ? {} : args, resolve: resolve, reject: reject });
-      if (!flushScheduled) {
-        flushScheduled = true;
-        os.setTimeout(flush, 0);
-      }
+      if (flushTimer === null) flushTimer = os.setTimeout(flush, 0);
     });
   }
 
@@ -130,26 +130,59 @@
 
   const kv = {
     get: function (key, dflt) { return call("kv_get", { key: key, default: dflt === undefined ? null : dflt }); },
-    set: function (key, value) { call("kv_set", { key: key, value: value }); },
-    delete: function (key) { call("kv_delete", { key: key }); },
+    set: function (key, value) { return call("kv_set", { key: key, value: value }); },
+    delete: function (key) { return call("kv_delete", { key: key }); },
     keys: function () { return call("kv_keys", {}); },
     asyncGet: function (key, dflt) { return asyncCall("kv_get", { key: key, default: dflt === undefined ? null : dflt }); },
-    asyncSet: function (key, value) { return asyncCall("kv_set", { key: key, value: value }).then(function () {}); },
-    asyncDelete: function (key) { return asyncCall("kv_delete", { key: key }).then(function () {}); },
+    asyncSet: function (key, value) { return asyncCall("kv_set", { key: key, value: value }); },
+    asyncDelete: function (key) { return asyncCall("kv_delete", { key: key }); },
     asyncKeys: function () { return asyncCall("kv_keys", {}); },
   };
 
+  // Response headers: an object of lower-case names (a name received more
+  // than once has its values joined with ", "), read in any case, and with
+  // fetch's `get(name)` (null when absent).
+  function headerObject(pairs) {
+    const headers = {};
+    pairs.forEach(function (pair) {
+      const name = String(pair[0]).toLowerCase();
+      headers[name] = name in headers ? headers[name] + ", " + pair[1] : String(pair[1]);
+    });
+    Object.defineProperty(headers, "get", {
+      value: function (name) {
+        const key = String(name).toLowerCase();
+        return Object.prototype.hasOwnProperty.call(headers, key) ? headers[key] : null;
+      },
+      enumerable: false,
+    });
+    return new Proxy(headers, {
+      get: function (target, key, receiver) {
+        if (typeof key === "string" && !(key in target)) key = key.toLowerCase();
+        return Reflect.get(target, key, receiver);
+      },
+      has: function (target, key) {
+        return key in target || (typeof key === "string" && key.toLowerCase() in target);
+      },
+    });
+  }
+
+  // An HTTP response, as goru's HTTPResponse; statuses such as 404 are
+  // responses, not errors.
+  class HTTPResponse {
+    constructor(reply) {
+      this.statusCode = reply.status;
+      this.status = reply.status;
+      this.headers = headerObject(reply.headers || []);
+      this.text = reply.body === null || reply.body === undefined ? "" : reply.body;
+      this.url = reply.url;
+      this.truncated = !!reply.truncated;
+    }
+    get ok() { return this.statusCode >= 200 && this.statusCode < 300; }
+    json() { return JSON.parse(this.text); }
+  }
+
   function response(reply) {
-    return {
-      statusCode: reply.status,
-      status: reply.status,
-      headers: Object.fromEntries(reply.headers),
-      text: reply.body,
-      url: reply.url,
-      truncated: !!reply.truncated,
-      ok: reply.status >= 200 && reply.status < 300,
-      json: function () { return JSON.parse(reply.body); },
-    };
+    return new HTTPResponse(reply);
   }
 
   function httpArgs(method, url, opts) {
@@ -200,12 +233,16 @@
 
   const api = {
     // For the session loop: whether host calls are still queued or in flight.
-    __goru_busy: function () { return pending.length > 0 || flushScheduled; },
+    __goru_busy: function () { return pending.length > 0 || flushTimer !== null; },
     HostError: HostError,
+    HTTPResponse: HTTPResponse,
     _goru_call: _goru_call,
     call: call,
     asyncCall: asyncCall,
     runAsync: runAsync,
+    // Sends the async calls queued so far now, as goru's flushAsync does
+    // (they are otherwise sent once the current job and its promise jobs end).
+    flushAsync: flush,
     kv: kv,
     http: http,
     fs: fs,

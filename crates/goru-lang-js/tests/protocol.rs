@@ -58,7 +58,11 @@ fn the_paths_are_the_protocols() {
         "const CHANNEL = {};",
         quoted(protocol::HOST_CHANNEL_PATH)
     )));
-    assert_eq!(quoted_after(SHIM, "\"/.goru/"), set(["exception.json"]));
+    // `modules` is the shim's own: where it writes the bare-named modules.
+    assert_eq!(
+        quoted_after(SHIM, "\"/.goru/"),
+        set(["exception.json", "modules"])
+    );
     assert!(SHIM.contains(&format!(
         "std.open({}, \"w\")",
         quoted(protocol::EXCEPTION_REPORT_PATH)

@@ -1,5 +1,6 @@
 //! Host-call channel benchmarks: a synchronous round trip, a gathered batch of
-//! 100 async calls, and a key-value `get`, in Python and JavaScript.
+//! 100 async calls, a lone awaited async call, and a key-value `get`, in
+//! Python and JavaScript.
 //!
 //! `cargo bench -p goru --bench host_calls --profile dev` (add `-- sync_call`
 //! etc. to pick one group).
@@ -28,6 +29,8 @@ const CALLS: usize = 1000;
 const BATCH: usize = 100;
 /// Batches per timed run of `async_batch_100`.
 const BATCHES: usize = 20;
+/// Async calls awaited one by one per timed run of `lone_async_call`.
+const LONE: usize = 1000;
 
 /// One executor for every group: building it loads both interpreters, which
 /// is setup, not what is measured.
@@ -92,10 +95,6 @@ type Program = fn(usize) -> String;
 
 /// Benchmarks `program(passes)` less `program(0)` in both languages; a
 /// program prints `n * per_pass`, the calls it made in its loop.
-///
-/// The two runs alternate, so the drift of a shared machine (start-up alone
-/// moved by 30 % within a minute there) falls on both alike instead of
-/// skewing the difference, as separately timed benchmarks would.
 fn bench_both(
     group: &mut BenchmarkGroup<'_, WallTime>,
     options: &RunOptions,
@@ -104,10 +103,30 @@ fn bench_both(
     python: Program,
     js: Program,
 ) {
+    bench(
+        group,
+        options,
+        passes,
+        per_pass,
+        &[("python", &Python, python), ("js", &JavaScript, js)],
+    );
+}
+
+/// Benchmarks `program(passes)` less `program(0)` for each case.
+///
+/// The two runs alternate, so the drift of a shared machine (start-up alone
+/// moved by 30 % within a minute there) falls on both alike instead of
+/// skewing the difference, as separately timed benchmarks would.
+fn bench(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    options: &RunOptions,
+    passes: usize,
+    per_pass: usize,
+    cases: &[(&str, &dyn Language, Program)],
+) {
     let calls = passes * per_pass;
     group.throughput(Throughput::Elements(calls as u64));
-    let cases: [(&str, &dyn Language, Program); 2] = [("python", &Python, python), ("js", &JavaScript, js)];
-    for (name, language, program) in cases {
+    for &(name, language, program) in cases {
         let (with_calls, without) = (program(passes), program(0));
         let expected = format!("{calls}\n");
         group.bench_function(name, |b| {
@@ -195,6 +214,26 @@ fn async_batch(c: &mut Criterion) {
     group.finish();
 }
 
+/// An async call awaited alone: a batch of one, so what it costs beyond a
+/// sync call is the event loop's turn before the batch is sent. JavaScript
+/// only: in Python the calls cost less than its start-up varies by.
+fn lone_async_call(c: &mut Criterion) {
+    let options = options(echo());
+    let mut group = group(c, "lone_async_call");
+    let js: Program = |n| {
+        format!(
+            "call('echo');\n\
+             (async () => {{\n  \
+               let n = 0;\n  \
+               for (let i = 0; i < {n}; i++) n += Object.keys(await asyncCall('echo', {{i}})).length;\n  \
+               console.log(n);\n\
+             }})();"
+        )
+    };
+    bench(&mut group, &options, LONE, 1, &[("js", &JavaScript, js)]);
+    group.finish();
+}
+
 fn kv_get(c: &mut Criterion) {
     // One store for every run; each program sets the key before reading it,
     // which is also its warm-up call.
@@ -217,5 +256,5 @@ fn kv_get(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sync_call, async_batch, kv_get);
+criterion_group!(benches, sync_call, async_batch, lone_async_call, kv_get);
 criterion_main!(benches);

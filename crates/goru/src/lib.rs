@@ -39,7 +39,7 @@ pub use goru_hostfn::{Capabilities, CapabilityError, Granted, Registry};
 #[cfg(feature = "js")]
 pub use goru_lang_js as js;
 #[cfg(feature = "js")]
-pub use goru_lang_js::JavaScript;
+pub use goru_lang_js::{JavaScript, JavaScriptFile};
 /// CPython's crate.
 #[cfg(feature = "python")]
 pub use goru_lang_python as python;

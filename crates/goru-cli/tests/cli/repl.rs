@@ -30,7 +30,8 @@ fn piped_javascript_keeps_let_and_const() {
     let input = "let a = [1,\n2]\na.map(x => x * 3)\nconst s = 'str'\ns\nfunction g() {\nreturn 7;\n}\ng()\nnull.x\n'ok'\n";
     let out = goru_piped(&["repl", "-l", "js"], input.as_bytes());
     assert_eq!(out.status, Some(0), "{out:?}");
-    assert_eq!(out.stdout(), "[3,6]\n\"str\"\n7\n\"ok\"\n");
+    // Values shown as node's REPL shows them.
+    assert_eq!(out.stdout(), "[ 3, 6 ]\n'str'\n7\n'ok'\n");
     assert!(out.stderr.contains("TypeError"), "{out:?}");
 }
 

@@ -241,7 +241,7 @@ fn health_and_stateless_runs() {
     let reply = server.execute(json!({"code": "print(input()[::-1])", "stdin": "olleh\n"}));
     assert_eq!(reply.stdout(), "hello\n");
     let reply = server.execute(json!({"code": "console.log([1, 2].map(x => x * 3))", "lang": "js"}));
-    assert_eq!(reply.stdout(), "3,6\n");
+    assert_eq!(reply.stdout(), "[ 3, 6 ]\n");
 
     let reply = server.execute(json!({"code": "import sys; print('bye'); sys.exit(3)"}));
     assert_eq!((reply.stdout(), &reply.body["exit_code"]), ("bye\n", &json!(3)));

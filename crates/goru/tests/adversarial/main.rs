@@ -7,6 +7,7 @@
 
 mod child;
 mod guest;
+mod js_event_loop;
 mod memory_writer;
 mod panics;
 mod resources;

@@ -293,3 +293,20 @@ fn guest_clocks_report_host_time() {
         assert!((guest - now).abs() < 120.0, "guest clock {guest} vs host {now}");
     }
 }
+
+#[test]
+fn javascript_responses_are_goru_http_responses_with_case_insensitive_headers() {
+    let server = EchoServer::start();
+    let grant = Capabilities::new().allow_host(format!("127.0.0.1:{}", server.port));
+    let code = format!(
+        "const r = http.get('http://127.0.0.1:{port}/h');\n\
+         console.log(r instanceof HTTPResponse, r.statusCode, r.ok, r.headers.get('Content-Type'), r.headers.get('x-missing'));\n\
+         console.log(r.headers['X-Echo'], r.headers['x-echo'], 'CONTENT-TYPE' in r.headers, Object.keys(r.headers).sort().join());\n\
+         http.asyncGet('http://127.0.0.1:{port}/m').then(r => console.log(r instanceof HTTPResponse, r.text));",
+        port = server.port
+    );
+    assert_eq!(
+        run_ok(&JavaScript, &code, granted(&grant)),
+        "true 200 true text/plain null\nyes yes true connection,content-length,content-type,x-echo\ntrue GET \n"
+    );
+}

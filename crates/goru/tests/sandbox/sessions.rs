@@ -93,10 +93,13 @@ fn repl_mode_shows_the_final_expression() {
         js.run_repl_blocking("let y = 3; y * 2").unwrap().stdout_lossy(),
         "6\n"
     );
-    assert_eq!(js.run_repl_blocking("'s'").unwrap().stdout_lossy(), "\"s\"\n");
+    // Values are shown as node's REPL shows them (util.inspect).
+    assert_eq!(js.run_repl_blocking("'s'").unwrap().stdout_lossy(), "'s'\n");
     assert_eq!(
-        js.run_repl_blocking("({a: [1]})").unwrap().stdout_lossy(),
-        "{\"a\":[1]}\n"
+        js.run_repl_blocking("({a: [1], m: new Map([[1, 'x']])})")
+            .unwrap()
+            .stdout_lossy(),
+        "{ a: [ 1 ], m: Map(1) { 1 => 'x' } }\n"
     );
     assert_eq!(js.run_repl_blocking("undefined").unwrap().stdout_lossy(), "");
 }

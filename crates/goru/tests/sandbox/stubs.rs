@@ -39,7 +39,7 @@ fn declared(stub: &str, scopes: &[(&str, &str)]) -> BTreeSet<String> {
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
         let rest = &text[name.len()..];
-        if name.is_empty() || !(is_class || rest.starts_with('(') || rest.starts_with(':')) {
+        if name.is_empty() || !(is_class || rest.starts_with(['(', '<', ':'])) {
             continue;
         }
         if name.starts_with('_') && name != "_goru_call" {
@@ -97,17 +97,19 @@ fn goru_pyi_matches_the_python_api() {
 #[test]
 fn goru_d_ts_matches_the_javascript_api() {
     let out = js(
-        "const g = ['HostError', 'call', '_goru_call', 'asyncCall', 'runAsync', 'time_now', 'kv', 'http', 'fs',\n\
-        'kv_get', 'kv_set', 'kv_delete', 'http_get', 'fs_read', 'fs_write', 'fs_list', 'fs_exists', 'fs_stat', 'fs_mkdir', 'fs_remove'];\n\
+        "const g = ['HostError', 'HTTPResponse', 'call', '_goru_call', 'asyncCall', 'runAsync', 'flushAsync', 'time_now',\n\
+        'kv', 'http', 'fs', 'kv_get', 'kv_set', 'kv_delete', 'http_get', 'fs_read', 'fs_write', 'fs_list', 'fs_exists',\n\
+        'fs_stat', 'fs_mkdir', 'fs_remove', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval',\n\
+        'setImmediate', 'clearImmediate', 'queueMicrotask', 'structuredClone', 'TextEncoder', 'TextDecoder', 'atob', 'btoa'];\n\
         for (const n of Object.getOwnPropertyNames(globalThis)) if (g.includes(n)) console.log('.' + n);\n\
-        for (const [scope, obj] of [['kv', kv], ['http', http], ['fs', fs]]) for (const n of Object.keys(obj)) console.log(scope + '.' + n);\n\
-        const r = Object.keys({statusCode: 0, status: 0, headers: 0, text: 0, url: 0, truncated: 0, ok: 0, json: 0});\n\
-        for (const n of r) console.log('GoruResponse.' + n);",
+        for (const [scope, obj] of [['kv', kv], ['http', http], ['fs', fs], ['console', console]]) for (const n of Object.keys(obj)) console.log(scope + '.' + n);\n\
+        const r = new HTTPResponse({ status: 200, headers: [], body: '', url: '' });\n\
+        for (const n of Object.keys(r).concat(Object.getOwnPropertyNames(HTTPResponse.prototype))) if (n !== 'constructor') console.log('HTTPResponse.' + n);",
     );
     let mut api = names(&out);
     assert_eq!(
         api.iter().filter(|n| n.starts_with('.')).count(),
-        20,
+        35,
         "every global is installed: {api:?}"
     );
     api.insert("HostError.kind".into());
@@ -117,7 +119,8 @@ fn goru_d_ts_matches_the_javascript_api() {
             ("declare const kv", "kv"),
             ("declare const http", "http"),
             ("declare const fs", "fs"),
-            ("interface GoruResponse", "GoruResponse"),
+            ("declare class HTTPResponse", "HTTPResponse"),
+            ("interface GoruConsole", "console"),
             ("declare class HostError", "HostError"),
         ],
     );
