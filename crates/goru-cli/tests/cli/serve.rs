@@ -37,9 +37,12 @@ struct Reply {
 }
 
 impl Reply {
-    /// The `error.code` of an error answer or a stopped run.
+    /// The `error.code` of an error answer, or the `error_code` of a
+    /// stopped run.
     fn error_code(&self) -> Option<&str> {
-        self.body["error"]["code"].as_str()
+        self.body["error"]["code"]
+            .as_str()
+            .or_else(|| self.body["error_code"].as_str())
     }
 
     fn stdout(&self) -> &str {
@@ -255,9 +258,10 @@ fn health_and_stateless_runs() {
     let traceback = reply.body["exception"]["traceback"].as_str().unwrap_or_default();
     assert!(traceback.contains("line 1"), "{reply:?}");
     assert!(
-        reply.body.get("error").is_none(),
+        reply.body.get("error_code").is_none(),
         "an exception is not a stopped run: {reply:?}"
     );
+    assert_eq!(reply.body["error"], "ValueError: boom", "goru's error text");
 
     // Output is cut at --output-limit and decoded lossily.
     let reply = server.execute(json!({"code": "print('x' * 100)"}));
