@@ -14,7 +14,10 @@ use serde_json::{Value, json};
 use super::{cache_dir, goru, warm_cache};
 
 mod code;
+mod compat;
+mod fleet;
 mod load;
+mod schema;
 
 /// Bounds no healthy run comes near; only there so a broken server fails
 /// the test instead of hanging it.
