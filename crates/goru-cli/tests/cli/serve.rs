@@ -119,6 +119,15 @@ impl Server {
         call(&format!("{}{path}", self.base), method, headers, body)
     }
 
+    /// A GET answered in text (not JSON), e.g. `/metrics`.
+    fn call_text(&self, path: &str) -> String {
+        ureq::get(&format!("{}{path}", self.base))
+            .timeout(PATIENCE)
+            .call()
+            .and_then(|response| Ok(response.into_string()?))
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
     fn get(&self, path: &str) -> Reply {
         self.call("GET", path, &[], None)
     }
@@ -596,13 +605,19 @@ fn saturation_answers_503_with_retry_after() {
             call(&url, "POST", &[], Some(body.as_bytes()))
         })
     };
+    // Once /metrics shows the slow run holding the one slot, the next
+    // request waits its 200 ms and is refused. (Racing requests against it
+    // instead could starve the slow one itself on a loaded machine.)
     let deadline = Instant::now() + PATIENCE;
-    let refused = loop {
-        let reply = server.post("/execute", &json!({"code": "print(1)"}));
-        if reply.status != 200 || Instant::now() > deadline {
-            break reply;
-        }
-    };
+    while !server
+        .call_text("/metrics")
+        .lines()
+        .any(|line| line == "goru_run_slots_busy 1")
+    {
+        assert!(Instant::now() < deadline, "the slow run never took its slot");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let refused = server.post("/execute", &json!({"code": "print(1)"}));
     assert_error(&refused, 503, "saturated");
     let retry_after = refused.retry_after.as_deref().and_then(|s| s.parse::<u64>().ok());
     assert!(retry_after.is_some_and(|s| s >= 1), "{refused:?}");

@@ -307,6 +307,9 @@ fn metrics_count_runs_calls_and_refusals_behind_the_token() {
         "ZeroDivisionError"
     );
     assert_eq!(run(json!({"cod": "1"})).status, 400);
+    // A hostile guest calling made-up host functions mints no label values.
+    let minting = "for i in range(50):\n    try:\n        _goru_call(f'made_up_{i}', {})\n    except Exception:\n        pass\nprint('done')";
+    assert_eq!(run(json!({"code": minting})).stdout(), "done\n");
 
     let reply = raw(&metrics_url, "GET", &auth, None);
     assert_eq!(reply.status, 200);
@@ -317,16 +320,16 @@ fn metrics_count_runs_calls_and_refusals_behind_the_token() {
     );
     let text = String::from_utf8(reply.body).expect("text");
     for (series, value) in [
-        (r#"goru_runs_total{lang="python",outcome="ok"}"#, 1.0),
+        (r#"goru_runs_total{lang="python",outcome="ok"}"#, 2.0),
         (r#"goru_runs_total{lang="js",outcome="ok"}"#, 1.0),
         (r#"goru_runs_total{lang="python",outcome="exception"}"#, 1.0),
         (r#"goru_host_calls_total{function="kv_set"}"#, 1.0),
         (r#"goru_host_calls_total{function="kv_get"}"#, 1.0),
         (r#"goru_rejected_requests_total{code="bad_request"}"#, 1.0),
         (r#"goru_rejected_requests_total{code="unauthorized"}"#, 1.0),
-        (r#"goru_output_bytes_total{stream="stdout"}"#, 5.0),
-        ("goru_run_duration_seconds_count{lang=\"python\"}", 2.0),
-        ("goru_queue_wait_seconds_count", 3.0),
+        (r#"goru_output_bytes_total{stream="stdout"}"#, 10.0),
+        ("goru_run_duration_seconds_count{lang=\"python\"}", 3.0),
+        ("goru_queue_wait_seconds_count", 4.0),
         ("goru_run_slots_busy", 0.0),
         ("goru_sessions_open", 0.0),
     ] {
