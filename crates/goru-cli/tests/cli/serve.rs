@@ -121,11 +121,11 @@ impl Server {
 
     /// A GET answered in text (not JSON), e.g. `/metrics`.
     fn call_text(&self, path: &str) -> String {
-        ureq::get(&format!("{}{path}", self.base))
+        let response = ureq::get(&format!("{}{path}", self.base))
             .timeout(PATIENCE)
             .call()
-            .and_then(|response| Ok(response.into_string()?))
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        response.into_string().expect("reading the body")
     }
 
     fn get(&self, path: &str) -> Reply {
