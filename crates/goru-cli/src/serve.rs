@@ -82,18 +82,23 @@ fn server(args: &ServeArgs, run: &RunArgs) -> Result<Server, Failure> {
         .session_ttl(args.session_ttl)
         .queue_wait(args.queue_wait)
         .max_queue(args.max_queue)
-        .grace(args.grace);
+        .grace(args.grace)
+        .metrics_open(args.metrics_open);
     if let Some(token) = &args.token {
         builder = builder.token(token.clone());
     }
     if let Some(language) = run.lang {
         builder = builder.default_language(language);
     }
+    if let Some(node) = &args.node_id {
+        builder = builder.node_id(node.clone());
+    }
     if let Some(runs) = args.max_concurrent {
         builder = builder.max_concurrent(runs as usize);
     }
     builder.build().map_err(|error| match error {
         BuildError::Capabilities(error) => Failure::Usage(error.to_string()),
+        error @ BuildError::NodeId(_) => Failure::Usage(format!("--{error}")),
         other => Failure::Other(anyhow!(other)),
     })
 }

@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::metrics::Metrics;
 
 /// Seconds a refused client is told to wait: a run slot frees up as soon as
 /// any run ends, so a short hint suits.
@@ -23,6 +24,7 @@ pub struct Admission {
     queue_wait: Duration,
     max_queue: usize,
     waiting: AtomicUsize,
+    metrics: Metrics,
 }
 
 /// A taken run slot, given back when dropped.
@@ -33,19 +35,27 @@ pub struct Slot {
 
 impl Admission {
     /// `slots` run slots; a request waits at most `queue_wait` with at most
-    /// `max_queue` others.
-    pub fn new(slots: usize, queue_wait: Duration, max_queue: usize) -> Self {
+    /// `max_queue` others; the waits are recorded in `metrics`.
+    pub fn new(slots: usize, queue_wait: Duration, max_queue: usize, metrics: Metrics) -> Self {
         Self {
             slots: Arc::new(Semaphore::new(slots)),
             total: slots,
             queue_wait,
             max_queue,
             waiting: AtomicUsize::new(0),
+            metrics,
         }
     }
 
     /// A run slot, at once or after waiting in the queue.
     pub async fn admit(&self) -> Result<Slot, ApiError> {
+        let started = Instant::now();
+        let admitted = self.wait_for_slot().await;
+        self.metrics.queue_wait(started.elapsed());
+        admitted
+    }
+
+    async fn wait_for_slot(&self) -> Result<Slot, ApiError> {
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(Slot { _permit: permit });
         }
@@ -63,6 +73,11 @@ impl Admission {
                 self.total, self.queue_wait
             ))),
         }
+    }
+
+    /// Run slots in all.
+    pub fn slots(&self) -> usize {
+        self.total
     }
 
     /// Runs going now.
@@ -101,7 +116,7 @@ mod tests {
 
     #[tokio::test]
     async fn waits_then_refuses() {
-        let admission = Admission::new(1, Duration::from_millis(50), 8);
+        let admission = Admission::new(1, Duration::from_millis(50), 8, Metrics::new());
         let first = admission.admit().await.expect("a free slot");
         assert_eq!(admission.running(), 1);
         let refused = admission.admit().await.expect_err("no slot within the wait");
@@ -113,7 +128,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_refuses_at_once() {
-        let admission = Arc::new(Admission::new(1, Duration::from_secs(60), 1));
+        let admission = Arc::new(Admission::new(1, Duration::from_secs(60), 1, Metrics::new()));
         let _held = admission.admit().await.expect("a free slot");
         let waiter = tokio::spawn({
             let admission = admission.clone();

@@ -1,5 +1,6 @@
 //! The bearer token: with `--token` (or `GORU_TOKEN`) every route but
-//! `/health` wants `Authorization: Bearer TOKEN`, compared in constant time.
+//! `/health` (and `/metrics`, if made open) wants `Authorization: Bearer
+//! TOKEN`, compared in constant time.
 
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -8,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::OPEN_PATH;
 use crate::error::{ApiError, ErrorCode};
+use crate::metrics::METRICS_PATH;
 use crate::state::AppState;
 
 /// Middleware: refuses a request without the right token with 401.
@@ -15,7 +17,8 @@ pub async fn require_token(State(state): State<AppState>, request: Request, next
     let Some(expected) = state.config.token.as_deref() else {
         return next.run(request).await;
     };
-    if request.uri().path() == OPEN_PATH {
+    let path = request.uri().path();
+    if path == OPEN_PATH || (path == METRICS_PATH && state.config.metrics_open) {
         return next.run(request).await;
     }
     let presented = request

@@ -1,5 +1,6 @@
-//! Reading a JSON request body: bounded by `--max-body`, errors answered in
-//! the API's JSON shape (axum's own extractor answers in plain text).
+//! Reading a request body: bounded by `--max-body`, JSON or MessagePack as
+//! its `Content-Type` says, always an object (a map), errors answered in the
+//! API's shape (axum's own extractor answers in plain text).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -8,9 +9,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire::Format;
 
-/// A request body parsed as `T`. Any `Content-Type` is taken: the body is
-/// JSON or the request is refused.
+/// A request body parsed as `T`: MessagePack when the `Content-Type` names
+/// it, JSON otherwise (any other `Content-Type` is taken as JSON).
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -22,8 +24,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let format = Format::of_body(request.headers());
         let bytes = read(request, state).await?;
-        parse(&bytes).map(JsonBody)
+        parse(format, &bytes).map(JsonBody)
     }
 }
 
@@ -31,11 +34,12 @@ impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJsonBody<T
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let format = Format::of_body(request.headers());
         let bytes = read(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJsonBody(T::default()));
         }
-        parse(&bytes).map(OptionalJsonBody)
+        parse(format, &bytes).map(OptionalJsonBody)
     }
 }
 
@@ -51,6 +55,58 @@ async fn read(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
     })
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+/// Parses an object. serde's derived structs would also take an array of
+/// their fields in order; the API takes objects only, as its schema says.
+fn parse<T: DeserializeOwned>(format: Format, bytes: &[u8]) -> Result<T, ApiError> {
+    match format {
+        Format::Json => {
+            if bytes.trim_ascii_start().first() != Some(&b'{') {
+                return Err(ApiError::bad_request("the body must be a JSON object"));
+            }
+            serde_json::from_slice(bytes)
+                .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+        }
+        Format::MsgPack => {
+            // fixmap, map16, map32.
+            if !matches!(bytes.first(), Some(0x80..=0x8f | 0xde | 0xdf)) {
+                return Err(ApiError::bad_request("the body must be a MessagePack map"));
+            }
+            let mut cursor = std::io::Cursor::new(bytes);
+            let value = T::deserialize(&mut rmp_serde::Deserializer::new(&mut cursor))
+                .map_err(|e| ApiError::bad_request(format!("invalid MessagePack body: {e}")))?;
+            if cursor.position() == bytes.len() as u64 {
+                Ok(value)
+            } else {
+                Err(ApiError::bad_request(
+                    "invalid MessagePack body: trailing bytes after the map",
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        code: String,
+    }
+
+    #[test]
+    fn objects_only() {
+        let parsed: Body = parse(Format::Json, br#" {"code": "1"}"#).expect("an object");
+        assert_eq!(parsed.code, "1");
+        assert!(parse::<Body>(Format::Json, br#"["1"]"#).is_err());
+        assert!(parse::<Body>(Format::Json, b"null").is_err());
+        let packed = rmp_serde::to_vec_named(&serde_json::json!({"code": "1"})).unwrap();
+        assert_eq!(parse::<Body>(Format::MsgPack, &packed).expect("a map").code, "1");
+        let array = rmp_serde::to_vec(&("1",)).unwrap();
+        assert!(parse::<Body>(Format::MsgPack, &array).is_err());
+        let mut trailing = packed.clone();
+        trailing.push(0xc0);
+        assert!(parse::<Body>(Format::MsgPack, &trailing).is_err());
+    }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use goru::{Capabilities, CapabilityError, Executor, Language, RunOptions};
 
 use crate::admission::Admission;
+use crate::metrics::Metrics;
 use crate::options::RunDefaults;
 use crate::server::Server;
 use crate::sessions::Sessions;
@@ -46,6 +47,8 @@ pub struct ServerBuilder {
     queue_wait: Duration,
     max_queue: usize,
     grace: Duration,
+    metrics_open: bool,
+    node_id: Option<String>,
 }
 
 /// Why a [`Server`] could not be built.
@@ -82,6 +85,9 @@ pub enum BuildError {
     /// this build has none to fall back to.
     #[error("no default language in this build: name one")]
     NoLanguage,
+    /// The node id is not 1 to 63 ASCII letters, digits and `-`.
+    #[error("node id {0:?}: use 1 to 63 ASCII letters, digits and '-'")]
+    NodeId(String),
 }
 
 impl Server {
@@ -115,6 +121,8 @@ impl ServerBuilder {
             queue_wait: Duration::from_secs(5),
             max_queue: 64,
             grace: Duration::from_secs(10),
+            metrics_open: false,
+            node_id: None,
         }
     }
 
@@ -295,6 +303,35 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves `/metrics` without the token (for a scraper inside a trusted
+    /// network); the counters tell the load, never code or output. Default:
+    /// `/metrics` wants the token like every route but `/health`.
+    ///
+    /// ```no_run
+    /// # fn demo(builder: goru_server::ServerBuilder) {
+    /// let builder = builder.token("s3cret").metrics_open(true);
+    /// # }
+    /// ```
+    pub fn metrics_open(mut self, open: bool) -> Self {
+        self.metrics_open = open;
+        self
+    }
+
+    /// Names this server in a fleet: every session id starts with `NAME.`,
+    /// so a proxy in front of several servers can send a session's requests
+    /// to the server that holds it (see docs/deploy.md); `/health` reports
+    /// it. 1 to 63 ASCII letters, digits and `-`. Default: no name.
+    ///
+    /// ```no_run
+    /// # fn demo(builder: goru_server::ServerBuilder) {
+    /// let builder = builder.node_id("n1");
+    /// # }
+    /// ```
+    pub fn node_id(mut self, name: impl Into<String>) -> Self {
+        self.node_id = Some(name.into());
+        self
+    }
+
     /// The server. Checks that the capabilities can be granted (a mount
     /// that does not exist fails here, not in the first request) and
     /// compiles or loads every interpreter, so no request pays for it and a
@@ -306,6 +343,11 @@ impl ServerBuilder {
     /// # Ok(()) }
     /// ```
     pub fn build(self) -> Result<Server, BuildError> {
+        if let Some(node) = &self.node_id
+            && !valid_node_id(node)
+        {
+            return Err(BuildError::NodeId(node.clone()));
+        }
         self.capabilities.open()?;
         let default_language = match self.default_language {
             Some(language) => language,
@@ -323,6 +365,7 @@ impl ServerBuilder {
                     source,
                 })?;
         }
+        let metrics = Metrics::new();
         let defaults = RunDefaults {
             with_packages: self
                 .package_run_options
@@ -331,6 +374,7 @@ impl ServerBuilder {
             capabilities: self.capabilities,
             max_timeout: self.timeout,
             default_language,
+            metrics: metrics.clone(),
         };
         let max_concurrent = self
             .max_concurrent
@@ -341,10 +385,13 @@ impl ServerBuilder {
                 token: self.token,
                 max_body: self.max_body_bytes,
                 grace: self.grace,
+                metrics_open: self.metrics_open,
+                node_id: self.node_id.clone(),
             },
             defaults,
-            Sessions::new(self.max_sessions, self.session_ttl),
-            Admission::new(max_concurrent, self.queue_wait, self.max_queue),
+            Sessions::new(self.max_sessions, self.session_ttl, self.node_id.as_deref()),
+            Admission::new(max_concurrent, self.queue_wait, self.max_queue, metrics.clone()),
+            metrics,
         );
         Ok(Server::new(Arc::new(state)))
     }
@@ -366,6 +413,26 @@ impl std::fmt::Debug for ServerBuilder {
             .field("queue_wait", &self.queue_wait)
             .field("max_queue", &self.max_queue)
             .field("grace", &self.grace)
+            .field("metrics_open", &self.metrics_open)
+            .field("node_id", &self.node_id)
             .finish_non_exhaustive()
+    }
+}
+
+/// A node id: what a proxy can match in a session id, and a DNS label's
+/// characters (a pod or host name fits).
+fn valid_node_id(name: &str) -> bool {
+    (1..=63).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_node_id;
+
+    #[test]
+    fn node_ids() {
+        assert!(valid_node_id("n1") && valid_node_id("goru-0"));
+        assert!(!valid_node_id("") && !valid_node_id("a.b") && !valid_node_id(&"x".repeat(64)));
+        assert!(!valid_node_id("nœud") && !valid_node_id("a b"));
     }
 }

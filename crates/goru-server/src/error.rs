@@ -1,5 +1,5 @@
-//! The API's errors: one stable code per kind, its HTTP status, and the JSON
-//! answer `{"error": {"code", "message"}}`.
+//! The API's errors: one stable code per kind, its HTTP status, and the
+//! answer `{"error": {"code", "message"}}` (in the request's wire format).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -8,6 +8,7 @@ use goru::ErrorKind;
 use crate::api::{ErrorBody, ErrorDetail};
 use crate::request_log::record_outcome;
 use crate::units::{error_message, format_size};
+use crate::wire::Reply;
 
 /// What went wrong, as clients match on it. The strings are part of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +181,9 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        let mut response = (status, axum::Json(body)).into_response();
+        let mut response = Reply(status, body).into_response();
+        // For the metrics of refused requests.
+        response.extensions_mut().insert(self.code);
         let headers = response.headers_mut();
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));

@@ -2,7 +2,6 @@
 
 use std::time::Instant;
 
-use axum::Json;
 use axum::extract::State;
 
 use crate::api::{ExecuteRequest, RunResponse};
@@ -11,13 +10,14 @@ use crate::error::ApiError;
 use crate::outcome::respond;
 use crate::request_log::{record_language, record_outcome};
 use crate::state::AppState;
+use crate::wire::Reply;
 
 /// Runs the request's code and answers with its output, exit code and, if
 /// the host stopped it, why (still 200: the request itself went fine).
 pub async fn execute(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<ExecuteRequest>,
-) -> Result<Json<RunResponse>, ApiError> {
+) -> Result<Reply<RunResponse>, ApiError> {
     state.accepting()?;
     ApiError::check_code(&request.code)?;
     let language = state.defaults.language(request.lang.as_deref())?;
@@ -32,7 +32,9 @@ pub async fn execute(
     let _slot = state.admission.admit().await?;
     let started = Instant::now();
     let outcome = state.executor.run(language, &request.code, options).await;
-    let (response, logged) = respond(outcome, started.elapsed())?;
+    let elapsed = started.elapsed();
+    let (response, logged) = respond(outcome, elapsed)?;
     record_outcome(logged);
-    Ok(Json(response))
+    state.metrics.run(language.name(), logged, elapsed, &response);
+    Ok(Reply::ok(response))
 }

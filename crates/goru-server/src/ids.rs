@@ -8,11 +8,15 @@ pub fn random_hex(bytes: usize) -> Option<String> {
     Some(hex::encode(buffer))
 }
 
-/// The first 8 characters of a session id, as logs show it: enough to
-/// follow a session through the log, while the whole id (which grants use
-/// of the session) stays out of it.
+/// A session id as logs show it: its node prefix (if any) and the first 8
+/// characters of its random part — enough to follow a session through the
+/// log, while the whole id (which grants use of the session) stays out of it.
 pub fn short(id: &str) -> String {
-    id.chars().take(8).collect()
+    let first = |random: &str| random.chars().take(8).collect::<String>();
+    match id.rsplit_once('.') {
+        Some((node, random)) => format!("{node}.{}", first(random)),
+        None => first(id),
+    }
 }
 
 #[cfg(test)]
@@ -29,5 +33,7 @@ mod tests {
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         );
         assert_ne!(a, b);
+        assert_eq!(short(&a), &a[..8]);
+        assert_eq!(short(&format!("node-1.{a}")), format!("node-1.{}", &a[..8]));
     }
 }

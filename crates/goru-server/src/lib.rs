@@ -50,6 +50,8 @@ mod builder;
 mod error;
 mod execute;
 mod ids;
+mod metrics;
+mod openapi;
 mod options;
 mod outcome;
 mod request_log;
@@ -60,6 +62,7 @@ mod sessions;
 mod shutdown;
 mod state;
 pub mod units;
+mod wire;
 
 pub use builder::{BuildError, ServerBuilder};
 pub use server::Server;

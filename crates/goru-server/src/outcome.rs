@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use goru::{Output, RunResult};
 
-use crate::api::{ErrorDetail, Exception, RunResponse};
+use crate::api::{Exception, RunResponse};
 use crate::error::{ApiError, ErrorCode};
 use crate::units::error_message;
 
@@ -36,14 +36,11 @@ pub fn respond(
         }
         Err(error) => match (ErrorCode::stopped(error.kind()), error.output()) {
             (Some(code), Some(output)) => {
-                let detail = ErrorDetail {
+                let stopped = Ended::Stopped {
                     code: code.as_str(),
                     message: error_message(&error),
                 };
-                Ok((
-                    run_response(output, elapsed, Ended::Stopped(detail)),
-                    code.as_str(),
-                ))
+                Ok((run_response(output, elapsed, stopped), code.as_str()))
             }
             _ => Err(ApiError::from_goru(&error)),
         },
@@ -58,23 +55,33 @@ enum Ended {
         exception: Option<Exception>,
     },
     /// The host stopped it.
-    Stopped(ErrorDetail),
+    Stopped { code: &'static str, message: String },
 }
 
 /// The run result: the guest's output and how the run ended. Every answer
 /// with a run result is made here.
 fn run_response(output: &Output, duration: Duration, ended: Ended) -> RunResponse {
-    let (exit_code, error, exception) = match ended {
-        Ended::Finished { exit_code, exception } => (Some(exit_code), None, exception),
-        Ended::Stopped(error) => (None, Some(error), None),
+    let (exit_code, error, error_code, exception) = match ended {
+        Ended::Finished { exit_code, exception } => {
+            // goru's `error`: set whenever the run did not succeed.
+            let error = match (&exception, exit_code) {
+                (Some(e), _) => Some(format!("{}: {}", e.kind, e.message)),
+                (None, 0) => None,
+                (None, status) => Some(format!("exit status {status}")),
+            };
+            (Some(exit_code), error, None, exception)
+        }
+        Ended::Stopped { code, message } => (None, Some(message), Some(code), None),
     };
     RunResponse {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        output: [output.stdout.as_slice(), output.stderr.as_slice()].concat(),
+        stdout: output.stdout.clone(),
+        stderr: output.stderr.clone(),
         exit_code,
         duration_ms: millis(duration),
         truncated: output.truncated(),
         error,
+        error_code,
         exception,
     }
 }
@@ -104,11 +111,13 @@ mod tests {
         };
         let (response, logged) = respond(Err(error), Duration::from_millis(1500)).expect("a run result");
         assert_eq!(logged, "timeout");
-        assert_eq!(response.stdout, "before\u{fffd}");
+        assert_eq!(response.stdout, b"before\xff");
+        assert_eq!(response.output, b"before\xff");
         assert_eq!(response.exit_code, None);
         assert_eq!(response.duration_ms, 1500);
         assert!(response.truncated);
-        assert_eq!(response.error.map(|e| e.code), Some("timeout"));
+        assert_eq!(response.error_code, Some("timeout"));
+        assert_eq!(response.error.as_deref(), Some("timed out after 1s"));
     }
 
     #[test]
@@ -125,9 +134,13 @@ mod tests {
         };
         let (response, logged) = respond(Ok(result), Duration::from_secs(9)).expect("a run result");
         assert_eq!(logged, "exception");
-        assert_eq!((response.stdout.as_str(), response.exit_code), ("out", Some(1)));
+        assert_eq!(
+            (response.stdout.as_slice(), response.exit_code),
+            (&b"out"[..], Some(1))
+        );
         assert_eq!(response.duration_ms, 7);
-        assert!(response.truncated && response.error.is_none());
+        assert!(response.truncated && response.error_code.is_none());
+        assert_eq!(response.error.as_deref(), Some("ValueError: bad"));
         assert_eq!(response.exception.map(|e| e.kind), Some("ValueError".into()));
     }
 

@@ -1,31 +1,38 @@
 //! `POST /sessions`, `POST /sessions/{id}/exec`, `DELETE /sessions/{id}`:
 //! live interpreters whose globals persist from one exec to the next.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use goru::{CancelHandle, RunResult};
 
 use crate::api::{RunResponse, SessionCreated, SessionExecRequest, SessionRequest};
 use crate::body::{JsonBody, OptionalJsonBody};
 use crate::error::ApiError;
 use crate::outcome::respond;
 use crate::request_log::{record_language, record_outcome, record_session};
+use crate::sessions::ExecLimits;
 use crate::state::AppState;
+use crate::wire::Reply;
 
 /// Starts a session with a grant of its own (one key-value store for its
-/// whole life); its id.
+/// whole life); its id. The start-up has the server's whole `--timeout`;
+/// the request's `timeout` bounds each exec.
 pub async fn create(
     State(state): State<AppState>,
     OptionalJsonBody(request): OptionalJsonBody<SessionRequest>,
-) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
+) -> Result<Reply<SessionCreated>, ApiError> {
     state.accepting()?;
     let language = state.defaults.language(request.lang.as_deref())?;
     record_language(language.name());
-    let timeout = state.defaults.timeout(request.timeout.as_ref())?;
-    let options = state.defaults.options(language, timeout, request.stdin)?;
+    let exec_timeout = state.defaults.timeout(request.timeout.as_ref())?;
+    let cancel = CancelHandle::new();
+    let options = state
+        .defaults
+        .options(language, state.defaults.max_timeout, request.stdin)?
+        .cancel_handle(cancel.clone());
     let reservation = state.sessions.reserve()?;
     state.start_reaper();
 
@@ -37,14 +44,18 @@ pub async fn create(
         .await
         .map_err(|error| ApiError::from_goru(&error))?;
     drop(slot);
-    let session_id = reservation.fill(session)?;
+    let limits = ExecLimits {
+        cancel,
+        timeout: exec_timeout,
+    };
+    let session_id = reservation.fill(session, limits)?;
     record_session(&session_id);
-    Ok((
+    Ok(Reply(
         StatusCode::CREATED,
-        Json(SessionCreated {
+        SessionCreated {
             session_id,
             lang: language.name().to_owned(),
-        }),
+        },
     ))
 }
 
@@ -55,32 +66,69 @@ pub async fn exec(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     JsonBody(request): JsonBody<SessionExecRequest>,
-) -> Result<Json<RunResponse>, ApiError> {
+) -> Result<Reply<RunResponse>, ApiError> {
     state.accepting()?;
     ApiError::check_code(&request.code)?;
     let id = session_id(id)?;
+    let requested = match &request.timeout {
+        Some(timeout) => Some(state.defaults.timeout(Some(timeout))?),
+        None => None,
+    };
     let checkout = state.sessions.checkout(&id)?;
+    let timeout = requested.unwrap_or(checkout.limits.timeout);
     record_session(&id);
-    record_language(checkout.session.language());
+    let language = checkout.session.language().to_owned();
+    record_language(&language);
 
     let slot = state.admission.admit().await?;
+    // The interpreter stops itself at the server's --timeout; a shorter one
+    // is the server's to enforce, by cancelling the exec.
+    let timer = (timeout < state.defaults.max_timeout).then_some(timeout);
     // The run goes on in a task of its own: dropping a session run's future
     // would end the session, and a client that goes away mid-exec should
     // not cost the session its state.
     let run = tokio::spawn(async move {
         let _slot = slot;
         let started = Instant::now();
-        let outcome = if request.repl {
-            checkout.session.run_repl(&request.code).await
-        } else {
-            checkout.session.run(&request.code).await
-        };
+        let outcome = run_within(&checkout, &request, timer).await;
         (outcome, started.elapsed())
     });
     let (outcome, elapsed) = run.await.map_err(|e| ApiError::internal(&e))?;
     let (response, logged) = respond(outcome, elapsed)?;
     record_outcome(logged);
-    Ok(Json(response))
+    state.metrics.run(&language, logged, elapsed, &response);
+    Ok(Reply::ok(response))
+}
+
+/// Runs the exec; past `timer` it is cancelled and reported as the timeout
+/// it is (with its output so far). Like any stop, that ends the session.
+async fn run_within(
+    checkout: &crate::sessions::Checkout,
+    request: &SessionExecRequest,
+    timer: Option<Duration>,
+) -> Result<RunResult, goru::Error> {
+    let session = &checkout.session;
+    let run = async {
+        if request.repl {
+            session.run_repl(&request.code).await
+        } else {
+            session.run(&request.code).await
+        }
+    };
+    let Some(limit) = timer else {
+        return run.await;
+    };
+    tokio::pin!(run);
+    tokio::select! {
+        outcome = &mut run => outcome,
+        () = tokio::time::sleep(limit) => {
+            checkout.limits.cancel.cancel();
+            match run.await {
+                Err(goru::Error::Cancelled { output }) => Err(goru::Error::Timeout { limit, output }),
+                other => other,
+            }
+        }
+    }
 }
 
 /// Closes session `id` (a run in progress is cancelled): 204, or 404.

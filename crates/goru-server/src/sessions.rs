@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use goru::Session;
+use goru::{CancelHandle, Session};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::{random_hex, short};
@@ -18,6 +18,8 @@ pub struct Sessions {
     registry: Mutex<Registry>,
     max: usize,
     ttl: Duration,
+    /// `NODE.` before every id, with `--node-id NODE`.
+    id_prefix: String,
 }
 
 #[derive(Debug, Default)]
@@ -30,8 +32,18 @@ struct Registry {
 #[derive(Debug)]
 struct Entry {
     session: Session,
+    limits: ExecLimits,
     last_used: Instant,
     running: bool,
+}
+
+/// How a session's execs are bounded beyond the interpreter's own limits.
+#[derive(Debug, Clone)]
+pub struct ExecLimits {
+    /// Stops the session's current exec (the session's own options carry it).
+    pub cancel: CancelHandle,
+    /// The timeout of an exec that names none.
+    pub timeout: Duration,
 }
 
 /// A slot for a session being started; given back if never filled.
@@ -49,15 +61,19 @@ pub struct Checkout {
     id: String,
     /// The session to run in.
     pub session: Session,
+    /// Its exec limits.
+    pub limits: ExecLimits,
 }
 
 impl Sessions {
-    /// A registry of at most `max` sessions, each closed after `ttl` idle.
-    pub fn new(max: usize, ttl: Duration) -> Self {
+    /// A registry of at most `max` sessions, each closed after `ttl` idle,
+    /// whose ids start with `node.` when a node name is given.
+    pub fn new(max: usize, ttl: Duration, node: Option<&str>) -> Self {
         Self {
             registry: Mutex::new(Registry::default()),
             max,
             ttl,
+            id_prefix: node.map_or_else(String::new, |node| format!("{node}.")),
         }
     }
 
@@ -109,6 +125,7 @@ impl Sessions {
             sessions: self.clone(),
             id: id.to_owned(),
             session: entry.session.clone(),
+            limits: entry.limits.clone(),
         })
     }
 
@@ -163,11 +180,12 @@ impl Sessions {
 impl Reservation {
     /// Registers `session` in the reserved slot; its new id, or `internal`
     /// if no random id could be made (the session is then closed).
-    pub fn fill(mut self, session: Session) -> Result<String, ApiError> {
-        let Some(id) = random_hex(16) else {
+    pub fn fill(mut self, session: Session, limits: ExecLimits) -> Result<String, ApiError> {
+        let Some(random) = random_hex(16) else {
             session.close();
             return Err(ApiError::internal(&"the OS random generator failed"));
         };
+        let id = format!("{}{random}", self.sessions.id_prefix);
         let mut registry = self.sessions.lock();
         registry.starting -= 1;
         self.filled = true;
@@ -175,6 +193,7 @@ impl Reservation {
             id.clone(),
             Entry {
                 session,
+                limits,
                 last_used: Instant::now(),
                 running: false,
             },

@@ -9,6 +9,7 @@ use goru::Executor;
 
 use crate::admission::Admission;
 use crate::error::{ApiError, ErrorCode};
+use crate::metrics::Metrics;
 use crate::options::RunDefaults;
 use crate::sessions::{self, Sessions};
 use crate::shutdown::RunTracker;
@@ -25,6 +26,10 @@ pub struct Config {
     pub max_body: usize,
     /// How long running work may go on once shutdown has begun.
     pub grace: Duration,
+    /// Whether `/metrics` is open without the token.
+    pub metrics_open: bool,
+    /// The `--node-id`, the prefix of session ids, if any.
+    pub node_id: Option<String>,
 }
 
 /// Shared by all requests.
@@ -42,6 +47,8 @@ pub struct Shared {
     pub admission: Admission,
     /// The stateless runs in flight.
     pub runs: RunTracker,
+    /// What `/metrics` reports.
+    pub metrics: Metrics,
     draining: AtomicBool,
     reaper: Once,
 }
@@ -54,6 +61,7 @@ impl Shared {
         defaults: RunDefaults,
         sessions: Sessions,
         admission: Admission,
+        metrics: Metrics,
     ) -> Self {
         Self {
             executor,
@@ -62,6 +70,7 @@ impl Shared {
             sessions: Arc::new(sessions),
             admission,
             runs: RunTracker::default(),
+            metrics,
             draining: AtomicBool::new(false),
             reaper: Once::new(),
         }

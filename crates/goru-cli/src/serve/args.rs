@@ -10,14 +10,17 @@ use goru_server::units;
 
 /// Shown after the options in `goru serve --help`.
 pub const AFTER_HELP: &str = "\
-Routes (JSON bodies; all in docs/server.md):
+Routes (JSON or MessagePack bodies; all in docs/server.md):
   POST   /execute             {code, lang?, timeout?, stdin?}  -> run result
   POST   /sessions            {lang?, timeout?, stdin?}        -> 201 {session_id, lang}
-  POST   /sessions/{id}/exec  {code, repl?}                    -> run result
+  POST   /sessions/{id}/exec  {code, repl?, timeout?}          -> run result
   DELETE /sessions/{id}                                        -> 204
   GET    /health              (no token needed)                -> {status: \"ok\", ...}
-A run result is {stdout, stderr, exit_code, duration_ms, truncated, error?,
-exception?}; errors are {error: {code, message}} with a stable code.
+  GET    /metrics             Prometheus text format
+  GET    /openapi.json        the API's OpenAPI description
+A run result is {stdout, stderr, output, exit_code, duration_ms, truncated,
+error?, error_code?, exception?}; errors are {error: {code, message}} with a
+stable code.
 
 Examples:
   goru serve
@@ -28,6 +31,7 @@ Listening beyond loopback: set a token and put a TLS reverse proxy in front.
 
 Environment:
   GORU_TOKEN      the bearer token (as --token, and out of sight of ps)
+  GORU_NODE_ID    this server's name in a fleet (as --node-id)
   GORU_CACHE_DIR  where compiled interpreters are cached (as --cache-dir)
   RUST_LOG        the log filter; goru serve logs at goru=info without it";
 
@@ -76,6 +80,15 @@ pub struct ServeArgs {
     /// cancelled.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = units::parse_duration)]
     pub grace: Duration,
+
+    /// Serve /metrics without the token (for a scraper on a trusted network).
+    #[arg(long)]
+    pub metrics_open: bool,
+
+    /// This server's name in a fleet: session ids start with `NAME.`, so a
+    /// proxy can route a session's requests to it (docs/deploy.md).
+    #[arg(long, value_name = "NAME", env = "GORU_NODE_ID")]
+    pub node_id: Option<String>,
 }
 
 /// A duration that may be zero (`0` alone: no waiting).

@@ -14,7 +14,10 @@ use serde_json::{Value, json};
 use super::{cache_dir, goru, warm_cache};
 
 mod code;
+mod compat;
+mod fleet;
 mod load;
+mod schema;
 
 /// Bounds no healthy run comes near; only there so a broken server fails
 /// the test instead of hanging it.
@@ -37,9 +40,12 @@ struct Reply {
 }
 
 impl Reply {
-    /// The `error.code` of an error answer or a stopped run.
+    /// The `error.code` of an error answer, or the `error_code` of a
+    /// stopped run.
     fn error_code(&self) -> Option<&str> {
-        self.body["error"]["code"].as_str()
+        self.body["error"]["code"]
+            .as_str()
+            .or_else(|| self.body["error_code"].as_str())
     }
 
     fn stdout(&self) -> &str {
@@ -111,6 +117,15 @@ impl Server {
 
     fn call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
         call(&format!("{}{path}", self.base), method, headers, body)
+    }
+
+    /// A GET answered in text (not JSON), e.g. `/metrics`.
+    fn call_text(&self, path: &str) -> String {
+        let response = ureq::get(&format!("{}{path}", self.base))
+            .timeout(PATIENCE)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        response.into_string().expect("reading the body")
     }
 
     fn get(&self, path: &str) -> Reply {
@@ -255,9 +270,10 @@ fn health_and_stateless_runs() {
     let traceback = reply.body["exception"]["traceback"].as_str().unwrap_or_default();
     assert!(traceback.contains("line 1"), "{reply:?}");
     assert!(
-        reply.body.get("error").is_none(),
+        reply.body.get("error_code").is_none(),
         "an exception is not a stopped run: {reply:?}"
     );
+    assert_eq!(reply.body["error"], "ValueError: boom", "goru's error text");
 
     // Output is cut at --output-limit and decoded lossily.
     let reply = server.execute(json!({"code": "print('x' * 100)"}));
@@ -589,13 +605,19 @@ fn saturation_answers_503_with_retry_after() {
             call(&url, "POST", &[], Some(body.as_bytes()))
         })
     };
+    // Once /metrics shows the slow run holding the one slot, the next
+    // request waits its 200 ms and is refused. (Racing requests against it
+    // instead could starve the slow one itself on a loaded machine.)
     let deadline = Instant::now() + PATIENCE;
-    let refused = loop {
-        let reply = server.post("/execute", &json!({"code": "print(1)"}));
-        if reply.status != 200 || Instant::now() > deadline {
-            break reply;
-        }
-    };
+    while !server
+        .call_text("/metrics")
+        .lines()
+        .any(|line| line == "goru_run_slots_busy 1")
+    {
+        assert!(Instant::now() < deadline, "the slow run never took its slot");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let refused = server.post("/execute", &json!({"code": "print(1)"}));
     assert_error(&refused, 503, "saturated");
     let retry_after = refused.retry_after.as_deref().and_then(|s| s.parse::<u64>().ok());
     assert!(retry_after.is_some_and(|s| s >= 1), "{refused:?}");
