@@ -11,8 +11,8 @@ use crate::error::ApiError;
 /// The route.
 pub const OPENAPI_PATH: &str = "/openapi.json";
 
-/// docs/openapi.yaml, as written.
-pub const OPENAPI_YAML: &str = include_str!("../../../docs/openapi.yaml");
+/// docs/openapi.yaml (this crate's `src/openapi.yaml`; the docs link to it), as written.
+pub const OPENAPI_YAML: &str = include_str!("openapi.yaml");
 
 /// The description as JSON text, converted once.
 fn openapi_json() -> Result<&'static str, &'static str> {
