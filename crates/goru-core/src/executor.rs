@@ -14,7 +14,7 @@ use crate::instance::control::{RunControl, STOP_GRACE, StopReason};
 use crate::instance::stdio::Capture;
 use crate::instance::{self, RunSpec};
 use crate::session::{self, Session, block_on};
-use crate::{Error, HostFunctions, Language, Limits, Program, RunOptions, RunResult};
+use crate::{Error, HostDir, HostFunctions, Language, Limits, Program, RunOptions, RunResult};
 pub use builder::{Compiler, ExecutorBuilder};
 pub use cancel::CancelHandle;
 
@@ -165,8 +165,14 @@ impl Executor {
     /// run's control (its deadline starts now), tied to the caller's cancel
     /// handle.
     fn set_up(&self, program: Program, options: &RunOptions) -> Result<(RunSpec, Arc<RunControl>), Error> {
-        instance::check_read_only_dirs(&options.read_only_dirs)?;
-        let host = options.host.iter().chain(&self.inner.host).cloned().collect();
+        let host: Vec<_> = options.host.iter().chain(&self.inner.host).cloned().collect();
+        let host_dirs: Vec<HostDir> = options
+            .host_dirs
+            .iter()
+            .cloned()
+            .chain(host.iter().flat_map(|provider| provider.host_dirs()))
+            .collect();
+        instance::check_host_dirs(&host_dirs)?;
         let mut spec = RunSpec::new(
             program,
             options.limits.over(self.inner.default_limits),
@@ -174,7 +180,7 @@ impl Executor {
             host,
             self.inner.handle.clone(),
         );
-        spec.read_only_dirs = options.read_only_dirs.clone();
+        spec.host_dirs = host_dirs;
         let control = Arc::new(RunControl::new(spec.limits.timeout));
         if let Some(cancel) = &options.cancel {
             cancel.bind(&control);

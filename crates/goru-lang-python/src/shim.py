@@ -10,16 +10,17 @@ _GORU_FUNCTIONS = (
     "call", "async_call", "run_async", "_goru_call",
     "kv_get", "kv_set", "kv_delete", "http_get",
     "fs_read", "fs_write", "fs_list", "fs_exists", "fs_stat", "fs_mkdir", "fs_remove",
-    "install_pkg",
+    "install_pkg", "time_now",
 )
 # Where the host mounts the run's packages directory (read-only), if it has one:
 # after the standard library, as site-packages would be.
 _PACKAGES = "/packages"
-_GORU_OBJECTS = ("kv", "http", "fs")
+_GORU_OBJECTS = ("kv", "http", "fs", "HTTPResponse")
 
 
-class HostError(Exception):
-    """A host call failed. `kind` is a short stable code such as "not_granted"."""
+class HostError(RuntimeError):
+    """A host call failed. `kind` is a short stable code such as "not_granted".
+    A RuntimeError, as goru's host errors are."""
 
     kind = "failed"
 
@@ -79,6 +80,13 @@ class _LazyObject:
 
     def __repr__(self):
         return repr(getattr(self._goru, self._name))
+
+    # For a class (HTTPResponse): calling it and isinstance() reach the class.
+    def __call__(self, *args, **kwargs):
+        return getattr(self._goru, self._name)(*args, **kwargs)
+
+    def __instancecheck__(self, instance):
+        return isinstance(instance, getattr(self._goru, self._name))
 
 
 class _AsyncioHook:
