@@ -78,7 +78,7 @@ impl Executor {
     ) -> Result<RunResult, Error> {
         crate::check_code(code)?;
         let module = self.module(language).await?;
-        let (spec, control) = self.set_up(language.program(code), &options)?;
+        let (spec, control) = self.set_up(language.program(code), &options, None)?;
         let _stop_if_dropped = StopOnDrop(control.clone());
         let task = self
             .inner
@@ -98,7 +98,7 @@ impl Executor {
     ) -> Result<RunResult, Error> {
         crate::check_code(code)?;
         let module = self.inner.cache.get(language)?;
-        let (spec, control) = self.set_up(language.program(code), &options)?;
+        let (spec, control) = self.set_up(language.program(code), &options, None)?;
         block_on(
             &self.inner.handle,
             supervise(self.inner.clone(), module, spec, control),
@@ -142,7 +142,7 @@ impl Executor {
             Error::InvalidOption(format!("the {} language has no session mode", language.name()))
         })?;
         let (link, requests, ready) = session::Link::new();
-        let (mut spec, control) = self.set_up(program, options)?;
+        let (mut spec, control) = self.set_up(program, options, Some(language))?;
         spec.session = Some(Arc::new(link));
         let start = session::Start {
             language: language.name().to_owned(),
@@ -163,8 +163,13 @@ impl Executor {
     /// and read-only directories (checked here), and its host functions in
     /// the order they are asked (the run's, then the executor's); and the
     /// run's control (its deadline starts now), tied to the caller's cancel
-    /// handle.
-    fn set_up(&self, program: Program, options: &RunOptions) -> Result<(RunSpec, Arc<RunControl>), Error> {
+    /// handle, with the soft interrupts of `soft` (a session's language).
+    fn set_up(
+        &self,
+        program: Program,
+        options: &RunOptions,
+        soft: Option<&dyn Language>,
+    ) -> Result<(RunSpec, Arc<RunControl>), Error> {
         let host: Vec<_> = options.host.iter().chain(&self.inner.host).cloned().collect();
         let host_dirs: Vec<HostDir> = options
             .host_dirs
@@ -181,7 +186,11 @@ impl Executor {
             self.inner.handle.clone(),
         );
         spec.host_dirs = host_dirs;
-        let control = Arc::new(RunControl::new(spec.limits.timeout));
+        let mut control = RunControl::new(spec.limits.timeout);
+        if let Some(language) = soft {
+            control = control.with_soft_interrupts(language);
+        }
+        let control = Arc::new(control);
         if let Some(cancel) = &options.cancel {
             cancel.bind(&control);
         }

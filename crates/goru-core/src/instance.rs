@@ -192,6 +192,8 @@ fn instantiate_and_start(
     }
     // SAFETY: `run` withdraws the flag (`WithdrawFlag`) before the store is dropped.
     control.set_flag(unsafe { interrupt::StopFlag::of(store, &instance)? });
+    // SAFETY: as for the stop flag, withdrawn with it (`clear_flag`).
+    control.set_memory(unsafe { interrupt::GuestMemory::of(store, &memory) });
     let start = instance
         .exports
         .get_function("_start")

@@ -33,6 +33,7 @@ mod options;
 pub mod protocol;
 mod result;
 mod session;
+mod soft_interrupt;
 
 pub use code::check_code;
 pub use error::{Error, ErrorKind, SessionEnd, TrapKind};
@@ -46,3 +47,4 @@ pub use result::{GuestException, Output, RunResult};
 // The protocol's best-known names, at the root as well.
 pub use protocol::{HOST_CHANNEL_PATH, SESSION_NEXT_FUNCTION, kinds as host_error_kinds};
 pub use session::Session;
+pub use soft_interrupt::{InterruptKind, SoftInterrupt};

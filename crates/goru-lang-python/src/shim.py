@@ -153,6 +153,7 @@ def _goru_main():
 
 
 def _goru_session(goru, scope):
+    running = _goru_soft_interrupts()
     done = None
     while True:
         request = goru._goru_call("goru_session_next", {"done": done})
@@ -165,15 +166,38 @@ def _goru_session(goru, scope):
             continue
         done = {"exit_code": 0, "exception": None}
         try:
-            if mode == "repl":
-                _goru_interactive(code, scope)
-            else:
-                exec(compile(code, "<string>", "exec"), scope)
+            running[0] = True
+            try:
+                if mode == "repl":
+                    _goru_interactive(code, scope)
+                else:
+                    exec(compile(code, "<string>", "exec"), scope)
+            finally:
+                running[0] = False
         except SystemExit as exc:
             done["exit_code"] = _goru_exit_code(exc)
         except BaseException as exc:
             done = {"exit_code": 1, "exception": _goru_report(exc, 2 if mode == "repl" else 1)}
         _goru_flush()
+
+
+def _goru_soft_interrupts():
+    # The host raises SIGINT (Ctrl-C) or SIGXCPU (the run's time limit) by
+    # setting CPython's pending-signal state; the code of a run gets
+    # KeyboardInterrupt or TimeoutError, the session loop never does.
+    import _signal
+
+    running = [False]
+
+    def handler(signum, frame):
+        if running[0]:
+            if signum == _signal.SIGINT:
+                raise KeyboardInterrupt
+            raise TimeoutError("the run reached its time limit")
+
+    _signal.signal(_signal.SIGINT, handler)
+    _signal.signal(_signal.SIGXCPU, handler)
+    return running
 
 
 def _goru_interactive(code, scope):

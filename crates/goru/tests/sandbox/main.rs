@@ -22,4 +22,5 @@ mod python;
 mod read_only_dirs;
 mod recursion;
 mod sessions;
+mod soft_interrupts;
 mod stubs;
