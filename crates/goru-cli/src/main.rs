@@ -4,6 +4,7 @@
 //! `goru --help` for the options and the exit statuses.
 
 mod cli;
+mod ctrl_c;
 mod deps;
 mod failure;
 mod grant;

@@ -117,9 +117,10 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
     };
     let mut session = start()?;
     let mut input = Input::open(language);
+    crate::ctrl_c::listen(input.interactive());
     if input.interactive() {
         eprintln!(
-            "goru {} repl: {} in a WebAssembly sandbox. Ctrl-D exits, Ctrl-C drops the current input.",
+            "goru {} repl: {} in a WebAssembly sandbox. Ctrl-D exits, Ctrl-C drops or interrupts the current input.",
             env!("CARGO_PKG_VERSION"),
             language.name(),
         );
@@ -155,7 +156,7 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
         }
         let chunk = std::mem::take(&mut pending);
         input.remember(&chunk);
-        match session.run_repl_blocking(&chunk) {
+        match crate::ctrl_c::interrupting(&session, || session.run_repl_blocking(&chunk)) {
             Ok(result) => write_output(&result.output, args.output_limit),
             // Refused before the guest saw it: the session is as it was.
             Err(error @ Error::InvalidCode(_)) => eprintln!("goru: {error}"),
@@ -163,7 +164,12 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
                 if let Some(output) = error.output() {
                     write_output(output, args.output_limit);
                 }
-                session = restart(error, &start)?;
+                if session.is_open() {
+                    // Interrupted at its time limit and back: state kept.
+                    eprintln!("goru: {}; the session keeps its state", message(error));
+                } else {
+                    session = restart(error, &start)?;
+                }
             }
         }
     }
@@ -174,14 +180,21 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// Reports why the session ended and starts a fresh one (its state is lost).
-fn restart(error: Error, start: &dyn Fn() -> Result<Session, Failure>) -> Result<Session, Failure> {
-    let message = match stopped(error) {
+/// What the user is told about a run's error.
+fn message(error: Error) -> String {
+    match stopped(error) {
         Failure::Status(_, message) => message,
         Failure::Usage(message) => message,
         Failure::Other(error) => error.to_string(),
-    };
-    eprintln!("goru: {message}; the session was restarted and its state is lost");
+    }
+}
+
+/// Reports why the session ended and starts a fresh one (its state is lost).
+fn restart(error: Error, start: &dyn Fn() -> Result<Session, Failure>) -> Result<Session, Failure> {
+    eprintln!(
+        "goru: {}; the session was restarted and its state is lost",
+        message(error)
+    );
     let _ = std::io::stderr().flush();
     start()
 }

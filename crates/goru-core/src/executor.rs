@@ -14,7 +14,7 @@ use crate::instance::control::{RunControl, STOP_GRACE, StopReason};
 use crate::instance::stdio::Capture;
 use crate::instance::{self, RunSpec};
 use crate::session::{self, Session, block_on};
-use crate::{Error, HostFunctions, Language, Limits, Program, RunOptions, RunResult};
+use crate::{Error, HostDir, HostFunctions, Language, Limits, Program, RunOptions, RunResult};
 pub use builder::{Compiler, ExecutorBuilder};
 pub use cancel::CancelHandle;
 
@@ -78,7 +78,7 @@ impl Executor {
     ) -> Result<RunResult, Error> {
         crate::check_code(code)?;
         let module = self.module(language).await?;
-        let (spec, control) = self.set_up(language.program(code), &options)?;
+        let (spec, control) = self.set_up(language.program(code), &options, None)?;
         let _stop_if_dropped = StopOnDrop(control.clone());
         let task = self
             .inner
@@ -98,7 +98,7 @@ impl Executor {
     ) -> Result<RunResult, Error> {
         crate::check_code(code)?;
         let module = self.inner.cache.get(language)?;
-        let (spec, control) = self.set_up(language.program(code), &options)?;
+        let (spec, control) = self.set_up(language.program(code), &options, None)?;
         block_on(
             &self.inner.handle,
             supervise(self.inner.clone(), module, spec, control),
@@ -142,7 +142,7 @@ impl Executor {
             Error::InvalidOption(format!("the {} language has no session mode", language.name()))
         })?;
         let (link, requests, ready) = session::Link::new();
-        let (mut spec, control) = self.set_up(program, options)?;
+        let (mut spec, control) = self.set_up(program, options, Some(language))?;
         spec.session = Some(Arc::new(link));
         let start = session::Start {
             language: language.name().to_owned(),
@@ -163,10 +163,21 @@ impl Executor {
     /// and read-only directories (checked here), and its host functions in
     /// the order they are asked (the run's, then the executor's); and the
     /// run's control (its deadline starts now), tied to the caller's cancel
-    /// handle.
-    fn set_up(&self, program: Program, options: &RunOptions) -> Result<(RunSpec, Arc<RunControl>), Error> {
-        instance::check_read_only_dirs(&options.read_only_dirs)?;
-        let host = options.host.iter().chain(&self.inner.host).cloned().collect();
+    /// handle, with the soft interrupts of `soft` (a session's language).
+    fn set_up(
+        &self,
+        program: Program,
+        options: &RunOptions,
+        soft: Option<&dyn Language>,
+    ) -> Result<(RunSpec, Arc<RunControl>), Error> {
+        let host: Vec<_> = options.host.iter().chain(&self.inner.host).cloned().collect();
+        let host_dirs: Vec<HostDir> = options
+            .host_dirs
+            .iter()
+            .cloned()
+            .chain(host.iter().flat_map(|provider| provider.host_dirs()))
+            .collect();
+        instance::check_host_dirs(&host_dirs)?;
         let mut spec = RunSpec::new(
             program,
             options.limits.over(self.inner.default_limits),
@@ -174,8 +185,12 @@ impl Executor {
             host,
             self.inner.handle.clone(),
         );
-        spec.read_only_dirs = options.read_only_dirs.clone();
-        let control = Arc::new(RunControl::new(spec.limits.timeout));
+        spec.host_dirs = host_dirs;
+        let mut control = RunControl::new(spec.limits.timeout);
+        if let Some(language) = soft {
+            control = control.with_soft_interrupts(language);
+        }
+        let control = Arc::new(control);
         if let Some(cancel) = &options.cancel {
             cancel.bind(&control);
         }

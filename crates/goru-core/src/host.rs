@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::HostDir;
 use crate::protocol::kinds;
 
 /// The future a host function returns: a JSON value for the guest, or an error
@@ -59,6 +60,13 @@ pub trait HostFunctions: Send + Sync + fmt::Debug {
     /// This is called only when the call is about to start: calls of a batch
     /// beyond [`crate::Limits::host_calls_in_flight`] wait until others end.
     fn call(&self, name: &str, args: Value) -> Option<HostFuture>;
+
+    /// Host directories that runs given these functions also see through
+    /// their own file APIs (the fs capability's mounts); none by default.
+    /// Asked once per run, when it starts.
+    fn host_dirs(&self) -> Vec<HostDir> {
+        Vec::new()
+    }
 }
 
 tokio::task_local! {

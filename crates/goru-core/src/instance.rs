@@ -9,15 +9,15 @@ mod channel;
 mod classify;
 pub(crate) mod control;
 mod device;
+mod host_dir;
 pub(crate) mod interrupt;
 pub(crate) mod memory;
 mod poll_oneoff;
-mod read_only_dir;
-pub(crate) use read_only_dir::check as check_read_only_dirs;
+pub(crate) use host_dir::check as check_host_dirs;
 mod scratch;
 pub(crate) mod stdio;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
@@ -30,7 +30,7 @@ use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
 use crate::host::HostFunctions;
 use crate::protocol::EXCEPTION_REPORT_PATH;
 use crate::session::Link;
-use crate::{Error, GuestException, Limits, Program, RunResult};
+use crate::{Error, GuestException, HostDir, Limits, Program, RunResult};
 use classify::{Ended, classify};
 use control::RunControl;
 use memory::MemoryBudget;
@@ -51,8 +51,8 @@ pub(crate) struct RunSpec {
     pub(crate) stderr: Capture,
     pub(crate) budget: Arc<MemoryBudget>,
     pub(crate) calls_left: Arc<AtomicUsize>,
-    /// Host directories the guest sees read-only: (guest path, host path).
-    pub(crate) read_only_dirs: Vec<(String, PathBuf)>,
+    /// Host directories the guest sees through its own file APIs.
+    pub(crate) host_dirs: Vec<HostDir>,
     /// The session this run serves, if it is one.
     pub(crate) session: Option<Arc<Link>>,
 }
@@ -71,7 +71,7 @@ impl RunSpec {
             stderr: Capture::new(limits.output_bytes),
             budget: MemoryBudget::new(limits.memory_pages()),
             calls_left: Arc::new(AtomicUsize::new(limits.host_calls)),
-            read_only_dirs: Vec::new(),
+            host_dirs: Vec::new(),
             session: None,
             program,
             limits,
@@ -105,8 +105,8 @@ pub(crate) fn run(
     };
     channel::install(&fs, channel, control.clone())
         .map_err(|e| Error::Setup(format!("creating the host-call channel: {e}")))?;
-    for (guest, host) in &spec.read_only_dirs {
-        read_only_dir::mount(&fs, guest, host)?;
+    for dir in &spec.host_dirs {
+        host_dir::mount(&fs, dir, spec.calls_left.clone())?;
     }
 
     let mut store = Store::new(engine.clone());
@@ -192,6 +192,8 @@ fn instantiate_and_start(
     }
     // SAFETY: `run` withdraws the flag (`WithdrawFlag`) before the store is dropped.
     control.set_flag(unsafe { interrupt::StopFlag::of(store, &instance)? });
+    // SAFETY: as for the stop flag, withdrawn with it (`clear_flag`).
+    control.set_memory(unsafe { interrupt::GuestMemory::of(store, &memory) });
     let start = instance
         .exports
         .get_function("_start")

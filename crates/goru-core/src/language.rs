@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::{InterruptKind, SoftInterrupt};
+
 /// An interpreter packaged as a WASI (preview 1) command module.
 ///
 /// The trait is object-safe: executors hold languages as `Arc<dyn Language>`,
@@ -101,6 +103,26 @@ pub trait Language: Send + Sync + fmt::Debug + 'static {
     /// sends the frame and goes on running is still in the same run, under
     /// its deadline. A `done` that does not parse ends the session.
     fn session_program(&self) -> Option<Program> {
+        None
+    }
+
+    /// How to interrupt a session's running code softly, for `kind`: word
+    /// stores into the guest's linear memory that make the interpreter raise
+    /// an exception at its next safe point, so the code unwinds and the
+    /// session keeps its state (e.g. CPython's pending-signal state). The
+    /// addresses hold for the exact bytes of [`Language::wasm`] only.
+    ///
+    /// Default `None`: a session run that reaches its time limit is stopped
+    /// hard (the session ends) and [`crate::Session::interrupt`] does
+    /// nothing. With stores, a run at its time limit is interrupted first;
+    /// if the guest is back for its next request within a short grace
+    /// (250 ms) the run fails with [`crate::Error::Timeout`] and the session
+    /// goes on, otherwise it is stopped hard as without them. The stores are
+    /// done only while the guest runs a session's code, and only where the
+    /// memory cannot move (wasmer's static memories); the guest may ignore
+    /// them, which costs it nothing but the grace.
+    fn soft_interrupt(&self, kind: InterruptKind) -> Option<SoftInterrupt> {
+        let _ = kind;
         None
     }
 }

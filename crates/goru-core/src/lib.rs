@@ -25,6 +25,7 @@ mod code;
 mod error;
 mod executor;
 mod host;
+mod host_dir;
 mod instance;
 mod language;
 mod limits;
@@ -32,11 +33,13 @@ mod options;
 pub mod protocol;
 mod result;
 mod session;
+mod soft_interrupt;
 
 pub use code::check_code;
 pub use error::{Error, ErrorKind, SessionEnd, TrapKind};
 pub use executor::{CancelHandle, Compiler, Executor, ExecutorBuilder};
 pub use host::{HostError, HostFunctions, HostFuture, host_call_deadline};
+pub use host_dir::{HostDir, MountMode, UnknownMountMode};
 pub use language::{Language, Program};
 pub use limits::Limits;
 pub use options::RunOptions;
@@ -44,3 +47,4 @@ pub use result::{GuestException, Output, RunResult};
 // The protocol's best-known names, at the root as well.
 pub use protocol::{HOST_CHANNEL_PATH, SESSION_NEXT_FUNCTION, kinds as host_error_kinds};
 pub use session::Session;
+pub use soft_interrupt::{InterruptKind, SoftInterrupt};

@@ -1,11 +1,11 @@
-//! Options for one run: limits, stdin, host functions and read-only host
+//! Options for one run: limits, stdin, host functions and mounted host
 //! directories.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::limits::LimitOverrides;
-use crate::{CancelHandle, HostFunctions};
+use crate::{CancelHandle, HostDir, HostFunctions, MountMode};
 
 /// How one run is set up. Unset limits fall back to the executor's defaults
 /// (see [`crate::ExecutorBuilder::default_limits`]); each limit of
@@ -28,8 +28,8 @@ pub struct RunOptions {
     pub(crate) host: Vec<Arc<dyn HostFunctions>>,
     pub(crate) stdin: Vec<u8>,
     pub(crate) cancel: Option<CancelHandle>,
-    /// `(guest path, host directory)`, checked when the run starts.
-    pub(crate) read_only_dirs: Vec<(String, PathBuf)>,
+    /// Checked when the run starts.
+    pub(crate) host_dirs: Vec<HostDir>,
 }
 
 impl RunOptions {
@@ -79,17 +79,42 @@ impl RunOptions {
     /// let dirs: Vec<_> = opts.read_only_dirs().collect();
     /// assert_eq!(dirs, [("/data", std::path::Path::new("./input"))]);
     /// ```
-    pub fn read_only_dir(mut self, guest_path: impl Into<String>, host_dir: impl Into<PathBuf>) -> Self {
-        self.read_only_dirs.push((guest_path.into(), host_dir.into()));
+    pub fn read_only_dir(self, guest_path: impl Into<String>, host_dir: impl Into<PathBuf>) -> Self {
+        self.host_dir(HostDir::new(guest_path, host_dir, MountMode::ReadOnly))
+    }
+
+    /// The read-only directories (those given with
+    /// [`RunOptions::read_only_dir`]): `(guest path, host directory)`, in the
+    /// order given.
+    pub fn read_only_dirs(&self) -> impl Iterator<Item = (&str, &Path)> {
+        self.host_dirs
+            .iter()
+            .filter(|dir| dir.mode() == MountMode::ReadOnly)
+            .map(|dir| (dir.guest_path(), dir.host_path()))
+    }
+
+    /// Shows a host directory to the guest's own file APIs (`open()`,
+    /// `os.listdir`, `std.open`...) with the access its [`MountMode`]
+    /// grants and its limits (see [`HostDir`]). The rules of
+    /// [`RunOptions::read_only_dir`] apply to its paths; directories that
+    /// host-function providers bring ([`HostFunctions::host_dirs`]) count
+    /// too.
+    ///
+    /// ```
+    /// use goru_core::{HostDir, MountMode, RunOptions};
+    ///
+    /// let opts = RunOptions::new().host_dir(HostDir::new("/out", "./results", MountMode::ReadWriteCreate));
+    /// assert_eq!(opts.host_dirs().next().map(HostDir::guest_path), Some("/out"));
+    /// ```
+    pub fn host_dir(mut self, dir: HostDir) -> Self {
+        self.host_dirs.push(dir);
         self
     }
 
-    /// The directories given with [`RunOptions::read_only_dir`]: `(guest
-    /// path, host directory)`, in the order given.
-    pub fn read_only_dirs(&self) -> impl Iterator<Item = (&str, &Path)> {
-        self.read_only_dirs
-            .iter()
-            .map(|(guest, host)| (guest.as_str(), host.as_path()))
+    /// The directories given with [`RunOptions::host_dir`] and
+    /// [`RunOptions::read_only_dir`], in the order given.
+    pub fn host_dirs(&self) -> impl Iterator<Item = &HostDir> {
+        self.host_dirs.iter()
     }
 
     /// The stdin bytes set with [`RunOptions::stdin`].

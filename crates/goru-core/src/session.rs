@@ -3,9 +3,12 @@
 //! The guest's shim loops on a reserved host function
 //! ([`SESSION_NEXT_FUNCTION`](crate::SESSION_NEXT_FUNCTION)) that hands it one piece of code at a time and
 //! takes back its result; its output goes to the same bounded sinks as a
-//! stateless run's, emptied before each run. A run that times out, traps, is
-//! cancelled or hits the memory cap ends the session: the guest is stopped at
-//! once and its instance dropped with its memory.
+//! stateless run's, emptied before each run. A run that traps, is cancelled
+//! or hits the memory cap ends the session: the guest is stopped at once and
+//! its instance dropped with its memory. A run that reaches its time limit is
+//! first interrupted softly where the language can be (see
+//! [`crate::Language::soft_interrupt`]); only a guest that is not back
+//! within the grace is stopped so.
 
 mod link;
 
@@ -19,10 +22,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::error::SessionEnd;
 use crate::executor::guest_thread;
 use crate::instance::RunSpec;
-use crate::instance::control::{RunControl, STOP_GRACE, StopReason};
+use crate::instance::control::{RunControl, SOFT_GRACE, STOP_GRACE, StopReason};
 use crate::instance::memory::MemoryBudget;
 use crate::instance::stdio::Capture;
-use crate::{Error, Limits, Output, RunResult};
+use crate::{Error, InterruptKind, Limits, Output, RunResult};
 pub(crate) use link::Link;
 use link::{Done, Mode, Request};
 
@@ -32,9 +35,13 @@ use link::{Done, Mode, Request};
 /// Cheap to clone; clones share the interpreter. One run at a time: a run
 /// started while another is going fails with [`Error::SessionBusy`]. After
 /// [`Session::close`] (or once every clone is dropped) the interpreter exits;
-/// runs then fail with [`Error::SessionClosed`]. A run that times out, traps,
-/// is cancelled or hits the memory cap ends the session at once; later runs
-/// fail with [`Error::SessionEnded`]. A guest exception does not end it.
+/// runs then fail with [`Error::SessionClosed`]. A run that traps, is
+/// cancelled or hits the memory cap ends the session at once; later runs
+/// fail with [`Error::SessionEnded`]. A guest exception does not end it, and
+/// neither does a run that reaches its time limit when the language has a
+/// soft interrupt (Python: the code gets a `TimeoutError`) and the guest is
+/// back within 250 ms: that run fails with [`Error::Timeout`] and the
+/// session keeps its state. Otherwise a timeout ends the session too.
 ///
 /// ```no_run
 /// # async fn demo(python: &dyn goru_core::Language) -> Result<(), goru_core::Error> {
@@ -59,6 +66,8 @@ struct Inner {
     /// Set by [`Session::close`]: later runs get [`Error::SessionClosed`].
     closed: std::sync::atomic::AtomicBool,
     turn: tokio::sync::Mutex<()>,
+    /// Whether a run's code is being run (soft interrupts only then).
+    running: std::sync::atomic::AtomicBool,
     control: Arc<RunControl>,
     stdout: Capture,
     stderr: Capture,
@@ -147,6 +156,7 @@ pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session
         requests: Mutex::new(Some(requests)),
         closed: std::sync::atomic::AtomicBool::new(false),
         turn: tokio::sync::Mutex::new(()),
+        running: std::sync::atomic::AtomicBool::new(false),
         stdout: spec.stdout.clone(),
         stderr: spec.stderr.clone(),
         budget: spec.budget.clone(),
@@ -240,6 +250,17 @@ impl Session {
         self.inner.open().is_ok()
     }
 
+    /// Interrupts the running code softly, as Ctrl-C does in a REPL: Python
+    /// raises `KeyboardInterrupt` in it, the run ends with that exception
+    /// and the session keeps its state. False when no run is going or the
+    /// language has no soft interrupt ([`crate::Language::soft_interrupt`]);
+    /// the guest may also ignore it: use [`Session::close`] (or drop the
+    /// run's future) to stop it for sure.
+    pub fn interrupt(&self) -> bool {
+        self.inner.running.load(Ordering::Acquire)
+            && self.inner.control.interrupt_softly(InterruptKind::Interrupt)
+    }
+
     async fn run_mode(&self, code: &str, mode: Mode) -> Result<RunResult, Error> {
         crate::check_code(code)?;
         let started = Instant::now();
@@ -267,36 +288,67 @@ impl Session {
             mode,
             reply,
         };
+        // A soft interrupt of the last run not yet seen is not this one's.
+        inner.control.take_pending_interrupt();
         if sender.send(request).is_ok() {
+            inner.running.store(mode != Mode::Check, Ordering::Release);
             let deadline = tokio::time::Instant::from_std(inner.control.deadline());
-            tokio::select! {
-                done = done => match done {
-                    Ok(Ok(done)) => {
-                        inner.control.disarm();
-                        stop_if_dropped.defuse();
-                        if inner.budget.was_hit() {
-                            // Wasm memory never shrinks: an interpreter that reached
-                            // the cap stays there. Report this run, end the session.
-                            inner.end(SessionEnd::MemoryLimit);
-                        }
-                        return Ok((done, inner.output()));
+            tokio::pin!(done);
+            let (ended, timed_out) = tokio::select! {
+                done = &mut done => (Some(done), false),
+                () = tokio::time::sleep_until(deadline) => (self.interrupt_at_deadline(&mut done).await, true),
+                () = inner.control.stop_requested() => (None, false),
+            };
+            inner.running.store(false, Ordering::Release);
+            match ended {
+                Some(Ok(Ok(done))) => {
+                    inner.control.disarm();
+                    stop_if_dropped.defuse();
+                    if inner.budget.was_hit() {
+                        // Wasm memory never shrinks: an interpreter that reached
+                        // the cap stays there. Report this run, end the session.
+                        inner.end(SessionEnd::MemoryLimit);
                     }
-                    // The guest broke the protocol: no trusting it further.
-                    Ok(Err(message)) => {
-                        stop_if_dropped.defuse();
-                        inner.fail(message);
-                        let _ = self.wait_for_end().await;
-                        let reason = inner.ending.reason().unwrap_or(SessionEnd::Cancelled);
-                        return Err(Error::SessionEnded { reason });
+                    if timed_out {
+                        // Interrupted at the deadline and back in time: the
+                        // run failed, the session goes on.
+                        return Err(Error::Timeout {
+                            limit: inner.limits.timeout,
+                            output: Box::new(inner.output()),
+                        });
                     }
-                    Err(_) => {}
-                },
-                () = tokio::time::sleep_until(deadline) => inner.control.stop(StopReason::Timeout),
-                () = inner.control.stop_requested() => {}
+                    return Ok((done, inner.output()));
+                }
+                // The guest broke the protocol: no trusting it further.
+                Some(Ok(Err(message))) => {
+                    stop_if_dropped.defuse();
+                    inner.fail(message);
+                    let _ = self.wait_for_end().await;
+                    let reason = inner.ending.reason().unwrap_or(SessionEnd::Cancelled);
+                    return Err(Error::SessionEnded { reason });
+                }
+                Some(Err(_)) | None => {}
             }
         }
         stop_if_dropped.defuse();
         Err(self.wait_for_end().await)
+    }
+
+    /// At a run's deadline: interrupts the guest softly and waits up to
+    /// [`SOFT_GRACE`] for its result; stops it hard if it cannot be
+    /// interrupted so or is not back in time (`None` then).
+    async fn interrupt_at_deadline(
+        &self,
+        done: &mut std::pin::Pin<&mut oneshot::Receiver<Result<Done, String>>>,
+    ) -> Option<Result<Result<Done, String>, oneshot::error::RecvError>> {
+        let control = &self.inner.control;
+        if control.interrupt_softly(InterruptKind::Timeout)
+            && let Ok(Ok(reply)) = tokio::time::timeout(SOFT_GRACE, done.as_mut()).await
+        {
+            return Some(Ok(reply));
+        }
+        control.stop(StopReason::Timeout);
+        None
     }
 
     /// Waits for the guest thread to be gone (at most [`STOP_GRACE`] once it

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use goru_core::{HostError, HostFunctions, HostFuture};
+use goru_core::{HostDir, HostError, HostFunctions, HostFuture};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -81,7 +81,12 @@ impl Capabilities {
         self
     }
 
-    /// Grants a host directory at a virtual path.
+    /// Grants a host directory at a virtual path, to the `fs.*` host
+    /// functions and to the guest's own file APIs (`open()`, `os.listdir`,
+    /// `std.open`...) alike, with the same mode and limits. For the latter
+    /// the virtual path must also suit [`goru_core::RunOptions::host_dir`]
+    /// (not under `/tmp`, `/dev`, `/etc` or `/.goru`, no mount inside
+    /// another), or the run fails with an invalid-option error.
     pub fn mount(mut self, mount: Mount) -> Self {
         self.mounts.push(mount);
         self
@@ -124,17 +129,29 @@ impl Capabilities {
             )),
             None => None,
         };
+        let dirs = self
+            .mounts
+            .iter()
+            .map(|mount| {
+                HostDir::new(mount.virtual_path(), mount.host_path(), mount.mode())
+                    .max_read_bytes(self.fs.read_limit())
+                    .max_write_bytes(self.fs.write_limit())
+                    .max_path_length(self.fs.path_length_limit())
+            })
+            .collect();
         Ok(Arc::new(Granted {
             kv: self.kv.map(|config| Arc::new(KvStore::new(config))),
             http,
             fs,
+            dirs,
         }))
     }
 }
 
 /// The host functions of granted capabilities: `kv_get`, `kv_set`,
 /// `kv_delete`, `kv_keys`, `http_request`, `fs_read`, `fs_write`, `fs_list`,
-/// `fs_exists`, `fs_stat`, `fs_mkdir`, `fs_remove`. It serves only the
+/// `fs_exists`, `fs_stat`, `fs_mkdir`, `fs_remove`; and the mounts, as
+/// [`HostFunctions::host_dirs`]. It serves only the
 /// functions of what was granted: goru-core answers a call of any other one
 /// of them with kind `not_granted` (see `goru_core::protocol`).
 #[derive(Debug)]
@@ -142,6 +159,7 @@ pub struct Granted {
     kv: Option<Arc<KvStore>>,
     http: Option<Arc<HttpClient>>,
     fs: Option<Arc<Filesystem>>,
+    dirs: Vec<HostDir>,
 }
 
 impl Granted {
@@ -186,6 +204,10 @@ impl HostFunctions for Granted {
             _ => return None,
         };
         Some(future)
+    }
+
+    fn host_dirs(&self) -> Vec<HostDir> {
+        self.dirs.clone()
     }
 }
 

@@ -191,16 +191,17 @@ def _install_event_loop(asyncio):
 
 
 class _Kv:
-    """The key-value store (granted with the kv option): JSON values."""
+    """The key-value store (granted with the kv option): JSON values. The
+    mutators return "ok", as goru's do."""
 
     def get(self, key, default=None):
         return call("kv_get", key=key, default=default)
 
     def set(self, key, value):
-        call("kv_set", key=key, value=value)
+        return call("kv_set", key=key, value=value)
 
     def delete(self, key):
-        call("kv_delete", key=key)
+        return call("kv_delete", key=key)
 
     def keys(self):
         return call("kv_keys")
@@ -209,22 +210,39 @@ class _Kv:
         return await async_call("kv_get", key=key, default=default)
 
     async def async_set(self, key, value):
-        await async_call("kv_set", key=key, value=value)
+        return await async_call("kv_set", key=key, value=value)
 
     async def async_delete(self, key):
-        await async_call("kv_delete", key=key)
+        return await async_call("kv_delete", key=key)
 
     async def async_keys(self):
         return await async_call("kv_keys")
 
 
+class Headers(dict):
+    """Response headers: a dict keyed by lower-case name whose lookups ignore
+    case, so resp.headers["Content-Type"] works as in goru."""
+
+    def __init__(self, items=()):
+        super().__init__((str(k).lower(), v) for k, v in dict(items).items())
+
+    def __getitem__(self, name):
+        return super().__getitem__(name.lower() if isinstance(name, str) else name)
+
+    def __contains__(self, name):
+        return super().__contains__(name.lower() if isinstance(name, str) else name)
+
+    def get(self, name, default=None):
+        return super().get(name.lower() if isinstance(name, str) else name, default)
+
+
 class Response:
-    """An HTTP response: status_code, headers (lower-case names), text, ok, url,
+    """An HTTP response: status_code, headers (case-insensitive), text, ok, url,
     truncated (the body was cut at the size limit), json()."""
 
     def __init__(self, reply):
         self.status_code = reply["status"]
-        self.headers = dict(reply["headers"])
+        self.headers = Headers(reply["headers"])
         self.text = reply["body"]
         self.url = reply.get("url")
         self.truncated = reply.get("truncated", False)
@@ -237,6 +255,10 @@ class Response:
 
     def __repr__(self):
         return "<Response [%d]>" % self.status_code
+
+
+# goru's name for the response class.
+HTTPResponse = Response
 
 
 def _http_args(method, url, headers, body, json_body):
@@ -294,7 +316,7 @@ class _Http:
 
 class _Fs:
     """The directories the embedder mounted, each read-only (ro), read-write
-    (rw) or read-write-create (rwc)."""
+    (rw) or read-write-create (rwc). The mutators return "ok", as goru's do."""
 
     def read_text(self, path):
         return call("fs_read", path=path)
@@ -305,12 +327,12 @@ class _Fs:
         return json.loads(self.read_text(path))
 
     def write_text(self, path, content):
-        call("fs_write", path=path, content=content)
+        return call("fs_write", path=path, content=content)
 
     def write_json(self, path, obj, indent=None):
         import json
 
-        self.write_text(path, json.dumps(obj, indent=indent))
+        return self.write_text(path, json.dumps(obj, indent=indent))
 
     def listdir(self, path):
         return call("fs_list", path=path)
@@ -322,10 +344,10 @@ class _Fs:
         return call("fs_stat", path=path)
 
     def mkdir(self, path):
-        call("fs_mkdir", path=path)
+        return call("fs_mkdir", path=path)
 
     def remove(self, path):
-        call("fs_remove", path=path)
+        return call("fs_remove", path=path)
 
     async def async_read_text(self, path):
         return await async_call("fs_read", path=path)
@@ -336,12 +358,12 @@ class _Fs:
         return json.loads(await self.async_read_text(path))
 
     async def async_write_text(self, path, content):
-        await async_call("fs_write", path=path, content=content)
+        return await async_call("fs_write", path=path, content=content)
 
     async def async_write_json(self, path, obj, indent=None):
         import json
 
-        await self.async_write_text(path, json.dumps(obj, indent=indent))
+        return await self.async_write_text(path, json.dumps(obj, indent=indent))
 
     async def async_listdir(self, path):
         return await async_call("fs_list", path=path)
@@ -353,10 +375,10 @@ class _Fs:
         return await async_call("fs_stat", path=path)
 
     async def async_mkdir(self, path):
-        await async_call("fs_mkdir", path=path)
+        return await async_call("fs_mkdir", path=path)
 
     async def async_remove(self, path):
-        await async_call("fs_remove", path=path)
+        return await async_call("fs_remove", path=path)
 
 
 kv = _Kv()
@@ -408,6 +430,13 @@ def fs_mkdir(path):
 
 def fs_remove(path):
     return call("fs_remove", path=path)
+
+
+def time_now():
+    """The host's time in seconds since the Unix epoch (as time.time())."""
+    import time
+
+    return time.time()
 
 
 def install_pkg(name, version=None):

@@ -13,7 +13,9 @@
 //! ```
 #![deny(missing_docs)]
 
-use goru_core::{Language, Program};
+use goru_core::{InterruptKind, Language, Program, SoftInterrupt};
+
+mod interrupt;
 
 /// The interpreter module: CPython 3.12.0, VMware Wasm Labs build, pinned by
 /// SHA-256 in this crate's `interpreter.toml`.
@@ -79,5 +81,11 @@ impl Language for Python {
     /// The same shim without code: it loops on the session protocol.
     fn session_program(&self) -> Option<Program> {
         Some(Program::new(["python", "-c", SHIM, GORU_API]).env("PYTHONDONTWRITEBYTECODE", "1"))
+    }
+
+    /// CPython's pending-signal state: `SIGINT` (`KeyboardInterrupt`) or
+    /// `SIGXCPU` (`TimeoutError`), see the `interrupt` module.
+    fn soft_interrupt(&self, kind: InterruptKind) -> Option<SoftInterrupt> {
+        Some(interrupt::soft_interrupt(kind))
     }
 }

@@ -10,16 +10,17 @@ _GORU_FUNCTIONS = (
     "call", "async_call", "run_async", "_goru_call",
     "kv_get", "kv_set", "kv_delete", "http_get",
     "fs_read", "fs_write", "fs_list", "fs_exists", "fs_stat", "fs_mkdir", "fs_remove",
-    "install_pkg",
+    "install_pkg", "time_now",
 )
 # Where the host mounts the run's packages directory (read-only), if it has one:
 # after the standard library, as site-packages would be.
 _PACKAGES = "/packages"
-_GORU_OBJECTS = ("kv", "http", "fs")
+_GORU_OBJECTS = ("kv", "http", "fs", "HTTPResponse")
 
 
-class HostError(Exception):
-    """A host call failed. `kind` is a short stable code such as "not_granted"."""
+class HostError(RuntimeError):
+    """A host call failed. `kind` is a short stable code such as "not_granted".
+    A RuntimeError, as goru's host errors are."""
 
     kind = "failed"
 
@@ -79,6 +80,13 @@ class _LazyObject:
 
     def __repr__(self):
         return repr(getattr(self._goru, self._name))
+
+    # For a class (HTTPResponse): calling it and isinstance() reach the class.
+    def __call__(self, *args, **kwargs):
+        return getattr(self._goru, self._name)(*args, **kwargs)
+
+    def __instancecheck__(self, instance):
+        return isinstance(instance, getattr(self._goru, self._name))
 
 
 class _AsyncioHook:
@@ -145,6 +153,7 @@ def _goru_main():
 
 
 def _goru_session(goru, scope):
+    running = _goru_soft_interrupts()
     done = None
     while True:
         request = goru._goru_call("goru_session_next", {"done": done})
@@ -157,15 +166,38 @@ def _goru_session(goru, scope):
             continue
         done = {"exit_code": 0, "exception": None}
         try:
-            if mode == "repl":
-                _goru_interactive(code, scope)
-            else:
-                exec(compile(code, "<string>", "exec"), scope)
+            running[0] = True
+            try:
+                if mode == "repl":
+                    _goru_interactive(code, scope)
+                else:
+                    exec(compile(code, "<string>", "exec"), scope)
+            finally:
+                running[0] = False
         except SystemExit as exc:
             done["exit_code"] = _goru_exit_code(exc)
         except BaseException as exc:
             done = {"exit_code": 1, "exception": _goru_report(exc, 2 if mode == "repl" else 1)}
         _goru_flush()
+
+
+def _goru_soft_interrupts():
+    # The host raises SIGINT (Ctrl-C) or SIGXCPU (the run's time limit) by
+    # setting CPython's pending-signal state; the code of a run gets
+    # KeyboardInterrupt or TimeoutError, the session loop never does.
+    import _signal
+
+    running = [False]
+
+    def handler(signum, frame):
+        if running[0]:
+            if signum == _signal.SIGINT:
+                raise KeyboardInterrupt
+            raise TimeoutError("the run reached its time limit")
+
+    _signal.signal(_signal.SIGINT, handler)
+    _signal.signal(_signal.SIGXCPU, handler)
+    return running
 
 
 def _goru_interactive(code, scope):

@@ -60,7 +60,8 @@ pub async fn create(
 }
 
 /// Runs code in session `id`. A run the host stops (timeout, memory cap,
-/// trap) is answered like a stateless one, and ends the session. The run
+/// trap) is answered like a stateless one, and ends the session (a Python
+/// timeout that unwinds in time does not). The run
 /// finishes even if the client goes away (the session keeps its state).
 pub async fn exec(
     State(state): State<AppState>,

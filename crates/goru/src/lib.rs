@@ -26,8 +26,9 @@
 
 pub use goru_core::{
     CancelHandle, Compiler, Error, ErrorKind, Executor, ExecutorBuilder, GuestException, HOST_CHANNEL_PATH,
-    HostError, HostFunctions, HostFuture, Language, Limits, Output, Program, RunOptions, RunResult,
-    SESSION_NEXT_FUNCTION, Session, SessionEnd, TrapKind, check_code, host_call_deadline, host_error_kinds,
+    HostDir, HostError, HostFunctions, HostFuture, Language, Limits, MountMode, Output, Program, RunOptions,
+    RunResult, SESSION_NEXT_FUNCTION, Session, SessionEnd, TrapKind, check_code, host_call_deadline,
+    host_error_kinds,
 };
 /// The capabilities: key-value store, HTTP, mounted directories.
 #[cfg(feature = "hostfn")]

@@ -1,17 +1,23 @@
-//! Stopping a run from outside: the deadline, cancellation, and the guest's stop flag.
+//! Stopping a run from outside: the deadline, cancellation, the guest's stop
+//! flag, and soft interrupts (see [`crate::SoftInterrupt`]).
 
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use super::interrupt::StopFlag;
+use super::interrupt::{GuestMemory, StopFlag};
+use crate::{InterruptKind, SoftInterrupt};
 
 /// How long a stopped guest has to end before its caller is answered
 /// anyway: a guest in a loop traps at the next iteration, one in a host-side
 /// wait leaves it within a sleep slice (20 ms).
 pub(crate) const STOP_GRACE: Duration = Duration::from_millis(200);
+
+/// How long a softly interrupted session run has to be back for its next
+/// request before it is stopped hard.
+pub(crate) const SOFT_GRACE: Duration = Duration::from_millis(250);
 
 /// Why the host stopped a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +48,14 @@ pub(crate) struct RunControl {
     /// The running instance's stop flag; `None` before it exists and after the run.
     flag: Mutex<Option<StopFlag>>,
     stop_requested: Notify,
+    /// The language's soft interrupts: for [`InterruptKind::Interrupt`],
+    /// then [`InterruptKind::Timeout`].
+    soft: [Option<SoftInterrupt>; 2],
+    /// The running instance's memory, while soft interrupts can reach it.
+    memory: Mutex<Option<GuestMemory>>,
+    /// A soft interrupt not yet seen by a host-side wait (which then returns
+    /// `EINTR`, as a signal would).
+    interrupt_pending: AtomicBool,
 }
 
 const RUNNING: u8 = 0;
@@ -57,9 +71,60 @@ impl RunControl {
             reason: AtomicU8::new(RUNNING),
             flag: Mutex::new(None),
             stop_requested: Notify::new(),
+            soft: [None, None],
+            memory: Mutex::new(None),
+            interrupt_pending: AtomicBool::new(false),
         };
         control.arm(timeout);
         control
+    }
+
+    /// Gives the run soft interrupts (`language`'s, for each kind).
+    pub(crate) fn with_soft_interrupts(mut self, language: &dyn crate::Language) -> Self {
+        self.soft =
+            [InterruptKind::Interrupt, InterruptKind::Timeout].map(|kind| language.soft_interrupt(kind));
+        self
+    }
+
+    /// Registers the instance's memory for soft interrupts (`None` if it
+    /// cannot be reached safely).
+    pub(crate) fn set_memory(&self, memory: Option<GuestMemory>) {
+        *self.memory.lock().unwrap_or_else(PoisonError::into_inner) = memory;
+    }
+
+    /// Interrupts the guest softly for `kind`; false if the language has no
+    /// soft interrupt, the memory is not reachable, or the run is stopped.
+    pub(crate) fn interrupt_softly(&self, kind: InterruptKind) -> bool {
+        let Some(interrupt) = &self.soft[kind as usize] else {
+            return false;
+        };
+        let memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(memory) = memory.as_ref() else {
+            return false;
+        };
+        if self.requested_stop().is_some() {
+            return false;
+        }
+        for &(address, value) in interrupt.stores() {
+            if !memory.store(address, value) {
+                return false;
+            }
+        }
+        self.interrupt_pending.store(true, Ordering::Release);
+        true
+    }
+
+    /// Whether a soft interrupt came since the last call (a host-side wait
+    /// then returns `EINTR`).
+    pub(crate) fn take_pending_interrupt(&self) -> bool {
+        self.interrupt_pending.swap(false, Ordering::AcqRel)
+    }
+
+    /// Whether a host-side wait must end the guest now: a stop was
+    /// requested, or the deadline passed in a run without soft timeouts (with
+    /// them, the session interrupts first and stops it only if it must).
+    pub(crate) fn must_end_wait(&self) -> bool {
+        self.requested_stop().is_some() || (self.stop_reason().is_some() && self.soft[1].is_none())
     }
 
     /// Sets the deadline to `timeout` from now.
@@ -133,7 +198,7 @@ impl RunControl {
         let _ = self
             .reason
             .compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire);
-        *self.flag.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.clear_flag();
     }
 
     /// Waits until someone calls [`RunControl::stop`] (returns at once if
@@ -159,8 +224,9 @@ impl RunControl {
         *slot = Some(flag);
     }
 
-    /// Withdraws the stop flag before the instance's memory goes away.
+    /// Withdraws the stop flag and the memory before the instance goes away.
     pub(crate) fn clear_flag(&self) {
+        *self.memory.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.flag.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 

@@ -1,4 +1,5 @@
 //! Stopping guest code in the middle of a loop: a check of a host-owned stop flag at every loop header.
+//! Also the host's handle on a guest's linear memory, for soft interrupts.
 //!
 //! A compile-time middleware adds one mutable `i32` global to every module
 //! (exported to the host as [`STOP_GLOBAL`]) and makes every `loop` start with
@@ -22,15 +23,16 @@
 //! involves no signals at all.
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use wasmer::sys::wasmparser::{BlockType, Operator};
 use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
-use wasmer::{AsStoreMut, Extern, Instance};
+use wasmer::{AsStoreMut, Extern, Instance, Memory};
 use wasmer_types::{
     ExportIndex, GlobalIndex, GlobalInit, GlobalType, LocalFunctionIndex, ModuleInfo, Mutability, Type,
 };
+use wasmer_vm::{LinearMemory, MemoryStyle, VMMemoryDefinition};
 
 use crate::Error;
 
@@ -140,5 +142,57 @@ impl StopFlag {
         // plain loads; a racing aligned store is benign on every target wasmer
         // supports.
         unsafe { AtomicU32::from_ptr(self.0.as_ptr()).store(1, Ordering::Release) }
+    }
+}
+
+/// The host's handle on one instance's linear memory, for soft interrupts:
+/// aligned word stores from any thread while the guest runs.
+#[derive(Debug)]
+pub(crate) struct GuestMemory(NonNull<VMMemoryDefinition>);
+
+// SAFETY: as `StopFlag`: used only while the owning `RunControl` holds it,
+// which the guest thread withdraws before the instance is dropped.
+unsafe impl Send for GuestMemory {}
+
+impl GuestMemory {
+    /// The exported memory of `instance`, if it is a static memory (its
+    /// base never moves: wasmer reserves the whole bound up front); `None`
+    /// otherwise, and the run has no soft interrupts.
+    ///
+    /// # Safety
+    /// [`GuestMemory::store`] must not be called once `store` is dropped.
+    pub(crate) unsafe fn of(store: &mut impl AsStoreMut, memory: &Memory) -> Option<Self> {
+        let vm = Extern::Memory(memory.clone()).to_vm_extern().unwrap_sys();
+        let wasmer::sys::vm::VMExtern::Memory(handle) = vm else {
+            return None;
+        };
+        let memory = handle.get(store.objects_mut().as_sys());
+        if !matches!(memory.style(), MemoryStyle::Static) {
+            return None;
+        }
+        Some(Self(memory.vmmemory()))
+    }
+
+    /// Stores `value` at the guest address `address`; false if it is not
+    /// 4-aligned or not inside the memory.
+    pub(crate) fn store(&self, address: u32, value: u32) -> bool {
+        let definition = self.0.as_ptr();
+        // SAFETY: see `of`: the definition is alive. Its length grows (on
+        // the guest thread) but never shrinks, and its base never moves
+        // (static memory); both are read as the compiled code reads them.
+        let (base, length) = unsafe {
+            let length = AtomicUsize::from_ptr(&raw mut (*definition).current_length).load(Ordering::Acquire);
+            ((*definition).base, length)
+        };
+        let offset = address as usize;
+        if !offset.is_multiple_of(4) || offset.checked_add(4).is_none_or(|end| end > length) {
+            return false;
+        }
+        // SAFETY: in bounds and aligned (checked above). The guest's code
+        // reads and writes its memory with plain accesses; a racing aligned
+        // store is benign on every target wasmer supports, and it only
+        // changes the guest's own memory.
+        unsafe { AtomicU32::from_ptr(base.add(offset).cast::<u32>()).store(value, Ordering::Release) }
+        true
     }
 }

@@ -202,7 +202,7 @@ fn poll_oneoff(
         sub.restore(&view);
     }
     let errno = result?.first().and_then(Value::i32).unwrap_or(0);
-    if control.stop_reason().is_some() {
+    if control.must_end_wait() {
         return Err(stopped());
     }
     Ok(errno)
@@ -210,7 +210,7 @@ fn poll_oneoff(
 
 /// `poll_oneoff` with clock subscriptions only: a sleep. Done here rather than
 /// in wasmer-wasix so it can be cut at the deadline, or on cancel, within
-/// [`SLEEP_SLICE`].
+/// [`SLEEP_SLICE`], and end early on a soft interrupt.
 fn sleep_on_clocks(
     view: &wasmer::MemoryView<'_>,
     clocks: &[ClockSub],
@@ -224,23 +224,27 @@ fn sleep_on_clocks(
         .map(|c| Duration::from_nanos(c.wait_nanos()))
         .collect();
     let shortest = waits.iter().copied().min().unwrap_or_default();
-    loop {
-        if control.stop_reason().is_some() {
+    let woken = loop {
+        if control.must_end_wait() {
             return Err(stopped());
         }
+        // A soft interrupt wakes the sleep as if its time had come (WASI's
+        // libc turns any error of a sleep into ENOTSUP, not EINTR): the
+        // interpreter then sees its pending signal.
+        let interrupted = control.take_pending_interrupt();
         let left = shortest.saturating_sub(started.elapsed());
-        if left.is_zero() {
-            break;
+        if interrupted || left.is_zero() {
+            break interrupted;
         }
         std::thread::sleep(
             left.min(SLEEP_SLICE)
                 .min(control.remaining().max(Duration::from_millis(1))),
         );
-    }
+    };
     let elapsed = started.elapsed();
     let mut written = 0u64;
     for (sub, wait) in clocks.iter().zip(&waits) {
-        if *wait > elapsed {
+        if *wait > elapsed && !(woken && *wait == shortest) {
             continue;
         }
         let mut event = [0u8; EVENT_SIZE as usize];

@@ -33,7 +33,7 @@ use crate::{Error, Limits};
 use device::OpenDevice;
 use file::{FileData, OpenFile};
 pub(crate) use imports::install as install_imports;
-use quota::Quota;
+pub(crate) use quota::Quota;
 use tree::{Kind, Mounted, NodeId, Parent, Resolved, Tree};
 
 /// Directories every run starts with (nothing may be mounted in them).

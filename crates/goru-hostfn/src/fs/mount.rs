@@ -1,72 +1,11 @@
 //! Mounts: a host directory, the virtual path where the guest sees it, and what the guest may do there.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
+
+pub use goru_core::MountMode;
 
 use super::error::FsError;
 use super::path::mount_point_components;
-
-/// What the guest may do under a mount.
-///
-/// Each mode allows everything the previous one does:
-///
-/// | mode | guest may |
-/// |------|-----------|
-/// | `ro`  | read files, list directories, test existence, stat |
-/// | `rw`  | also overwrite existing files and remove files and empty directories |
-/// | `rwc` | also create files and directories |
-///
-/// ```
-/// use goru_hostfn::fs::MountMode;
-///
-/// let mode: MountMode = "rwc".parse().unwrap();
-/// assert_eq!(mode, MountMode::ReadWriteCreate);
-/// assert_eq!(mode.to_string(), "rwc");
-/// assert!("rx".parse::<MountMode>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MountMode {
-    /// `ro`: read only.
-    ReadOnly,
-    /// `rw`: read, overwrite existing files, remove.
-    ReadWrite,
-    /// `rwc`: read, write, remove, and create files and directories.
-    ReadWriteCreate,
-}
-
-impl MountMode {
-    pub(crate) fn allows_write(self) -> bool {
-        matches!(self, MountMode::ReadWrite | MountMode::ReadWriteCreate)
-    }
-
-    pub(crate) fn allows_create(self) -> bool {
-        self == MountMode::ReadWriteCreate
-    }
-}
-
-impl FromStr for MountMode {
-    type Err = FsError;
-
-    fn from_str(s: &str) -> Result<Self, FsError> {
-        match s {
-            "ro" => Ok(MountMode::ReadOnly),
-            "rw" => Ok(MountMode::ReadWrite),
-            "rwc" => Ok(MountMode::ReadWriteCreate),
-            _ => Err(FsError::InvalidMode { mode: s.to_owned() }),
-        }
-    }
-}
-
-impl fmt::Display for MountMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            MountMode::ReadOnly => "ro",
-            MountMode::ReadWrite => "rw",
-            MountMode::ReadWriteCreate => "rwc",
-        })
-    }
-}
 
 /// A host directory made visible to the guest at a virtual path, with a [`MountMode`].
 ///
@@ -120,7 +59,9 @@ impl Mount {
         if host_path.is_empty() {
             return Err(invalid("the host path is empty"));
         }
-        let mode = mode.parse()?;
+        let mode = mode.parse().map_err(|_| FsError::InvalidMode {
+            mode: mode.to_owned(),
+        })?;
         mount_point_components(virtual_path)?;
         Ok(Mount::new(virtual_path, host_path, mode))
     }

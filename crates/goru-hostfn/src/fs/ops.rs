@@ -179,11 +179,14 @@ impl Filesystem {
 
     /// Whether the path names something reachable. Needs any mode.
     ///
-    /// Errs only for an invalid path or one under no mount; a broken symlink, or one leading
-    /// out of the mount, does not exist as far as the guest can tell.
+    /// Errs only for an invalid path; a path under no mount, a broken symlink, or one leading
+    /// out of the mount, does not exist as far as the guest can tell (as in goru).
     pub fn exists(&self, path: &str) -> Result<bool, FsError> {
-        let resolved = self.resolve(path)?;
-        Ok(resolved.mount.dir.metadata(&resolved.relative).is_ok())
+        match self.resolve(path) {
+            Ok(resolved) => Ok(resolved.mount.dir.metadata(&resolved.relative).is_ok()),
+            Err(FsError::NoMount { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Describes a file or directory, following symlinks inside the mount. Needs any mode.

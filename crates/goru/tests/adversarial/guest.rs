@@ -30,6 +30,15 @@ pub const TIMEOUT: Duration = Duration::from_secs(2);
 /// the answer (the host's promise).
 pub const STOP_BOUND: Duration = Duration::from_millis(250);
 
+/// How long a session run at its timeout is given to unwind from the soft
+/// interrupt before it is stopped hard.
+pub const SOFT_GRACE: Duration = Duration::from_millis(250);
+
+/// Python that ignores the soft interrupt (it catches every exception and
+/// goes on), so only the hard stop ends it.
+pub const IGNORES_INTERRUPTS: &str =
+    "while True:\n    try:\n        n = 0\n        while True: n += 1\n    except BaseException: pass\n";
+
 /// Python that gets read and write access to all of its own linear memory,
 /// as `MEM` (a bytearray whose buffer starts at address 0), by ordinary
 /// CPython means: a code object whose `LOAD_CONST` index points past its

@@ -162,7 +162,7 @@ console.log(opened <= 1024, opened > 1000, refused === 1000000 - opened, error);
     );
 }
 
-fn mkfifo(path: &Path) {
+pub fn mkfifo(path: &Path) {
     let path = CString::new(path.as_os_str().as_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path; mkfifo only reads it.
     let rc = unsafe { libc::mkfifo(path.as_ptr(), 0o644) };

@@ -239,7 +239,7 @@ fn unusable_read_only_dirs_are_refused_before_the_run() {
                 other => panic!("{why}: expected InvalidOption, got {other:?}"),
             };
             assert!(
-                message.starts_with("read-only dir ") && message.contains(why),
+                message.starts_with("mounted dir ") && message.contains(why),
                 "{why}: {message}"
             );
         }

@@ -39,7 +39,9 @@ fn declared(stub: &str, scopes: &[(&str, &str)]) -> BTreeSet<String> {
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
         let rest = &text[name.len()..];
-        if name.is_empty() || !(is_class || rest.starts_with(['(', '<', ':'])) {
+        // `name(`, `name<`, `name:`, or a module-level alias `name = other`.
+        let alias = !indented && rest.starts_with(" = ");
+        if name.is_empty() || !(is_class || alias || rest.starts_with(['(', '<', ':'])) {
             continue;
         }
         if name.starts_with('_') && name != "_goru_call" {
@@ -58,7 +60,7 @@ fn declared(stub: &str, scopes: &[(&str, &str)]) -> BTreeSet<String> {
 #[test]
 fn goru_pyi_matches_the_python_api() {
     let out = py("import goru\n\
-        for n in goru.__all__ + ['Response']:\n    print('.' + n)\n\
+        for n in goru.__all__ + ['Response', 'Headers']:\n    print('.' + n)\n\
         for scope, obj in (('kv', goru.kv), ('http', goru.http), ('fs', goru.fs), ('Response', goru.Response)):\n\
         \x20   for n in dir(obj):\n\
         \x20       if not n.startswith('_'):\n            print(scope + '.' + n)");

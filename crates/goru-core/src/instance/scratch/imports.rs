@@ -1,5 +1,12 @@
-//! Our wrappers around the WASI calls that write files and make descriptors:
-//! `ENOSPC` for a full scratch filesystem, `EMFILE` past the descriptor cap.
+//! Our wrappers around the WASI calls that write files, make descriptors and
+//! make links: `ENOSPC` for a full scratch filesystem, `EMFILE` past the
+//! descriptor cap, `EPERM` for every hard link.
+//!
+//! wasmer-wasix answers `path_link` by adding the new name to its own inode
+//! table when the filesystem does not make the link, without bound and
+//! across mounts (a read-only file could get a second name in `/tmp`). No
+//! filesystem goru shows makes links, so the call is refused before it
+//! reaches wasmer-wasix.
 //!
 //! wasmer-wasix turns any error of a file write into `EIO` (it maps I/O
 //! errors by kind, and no kind becomes `ENOSPC`), so `fd_write`/`fd_pwrite`
@@ -62,6 +69,18 @@ pub(crate) fn install(
             MODULE,
             "fd_pwrite",
             Function::new_typed_with_env(store, env, wrapper),
+        );
+    }
+
+    if imports.get_export(MODULE, "path_link").is_some() {
+        let refuse =
+            |_: FunctionEnvMut<'_, WasiEnv>, _: i32, _: i32, _: i32, _: i32, _: i32, _: i32, _: i32| {
+                Errno::Perm as i32
+            };
+        imports.define(
+            MODULE,
+            "path_link",
+            Function::new_typed_with_env(store, env, refuse),
         );
     }
 

@@ -1,0 +1,58 @@
+//! Ctrl-C while the REPL runs an input: a soft interrupt of that input
+//! (Python raises `KeyboardInterrupt`; the session keeps its state), not
+//! the end of goru. A language without soft interrupts has its session
+//! closed instead (the REPL then starts a fresh one). With no input running,
+//! Ctrl-C ends goru as it would without this when input is piped; on a
+//! terminal the line editor takes Ctrl-C as a key while it reads, and one
+//! that comes between reading and running is dropped.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use goru::Session;
+
+/// The session whose input is running, if one is.
+static RUNNING: Mutex<Option<Session>> = Mutex::new(None);
+
+/// Whether a Ctrl-C with no input running ends goru.
+static IDLE_EXITS: AtomicBool = AtomicBool::new(true);
+
+/// Takes Ctrl-C over from the default action from now on; `interactive`:
+/// one with no input running is dropped rather than ending goru.
+pub fn listen(interactive: bool) {
+    IDLE_EXITS.store(!interactive, Ordering::Release);
+    start_listener();
+}
+
+/// Runs `run` (an input of `session`) with Ctrl-C interrupting it.
+pub fn interrupting<T>(session: &Session, run: impl FnOnce() -> T) -> T {
+    start_listener();
+    *RUNNING.lock().unwrap_or_else(PoisonError::into_inner) = Some(session.clone());
+    let result = run();
+    RUNNING.lock().unwrap_or_else(PoisonError::into_inner).take();
+    result
+}
+
+/// Starts, once, a thread that takes Ctrl-C over from the default action.
+fn start_listener() {
+    static LISTENING: OnceLock<()> = OnceLock::new();
+    LISTENING.get_or_init(|| {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            return;
+        };
+        std::thread::spawn(move || {
+            runtime.block_on(async {
+                while tokio::signal::ctrl_c().await.is_ok() {
+                    let running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                    match running {
+                        Some(session) if !session.interrupt() => session.close(),
+                        Some(_) => {}
+                        // 128 + SIGINT, as a process killed by it reports.
+                        None if IDLE_EXITS.load(Ordering::Acquire) => std::process::exit(130),
+                        None => {}
+                    }
+                }
+            });
+        });
+    });
+}
