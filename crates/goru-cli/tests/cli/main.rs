@@ -11,6 +11,7 @@ use std::sync::Once;
 mod capabilities;
 mod code;
 mod deps;
+mod mcp;
 mod repl;
 mod serve;
 
