@@ -21,12 +21,16 @@ pub fn run_result(outcome: Result<RunResult, goru::Error>, elapsed: Duration) ->
                 .map(|e| json!({"kind": e.kind, "message": e.message, "traceback": e.traceback}));
             let mut text = output_text(&result.output);
             match &result.exception {
-                Some(e) => text.push_str(&format!(
-                    "uncaught exception {}: {}\n{}",
-                    e.kind,
-                    e.message,
-                    e.traceback.trim_end()
-                )),
+                Some(e) => {
+                    text.push_str(&format!("uncaught exception {}: {}", e.kind, e.message));
+                    // The interpreter usually printed it on stderr already.
+                    let traceback = e.traceback.trim_end();
+                    let stderr = String::from_utf8_lossy(&result.output.stderr);
+                    if !traceback.is_empty() && !stderr.contains(traceback) {
+                        text.push('\n');
+                        text.push_str(traceback);
+                    }
+                }
                 None => text.push_str(&format!("exit status {}", result.exit_code)),
             }
             let structured = json!({
@@ -177,6 +181,23 @@ mod tests {
         let result = run_result(Ok(result), Duration::ZERO);
         assert_eq!(result.is_error, Some(true));
         assert!(text(&result).starts_with("uncaught exception ValueError: bad\nTraceback"));
+        // Not twice when stderr has it already.
+        let traceback = "Traceback (most recent call last):\nValueError: bad\n";
+        let printed = RunResult {
+            output: Output {
+                stderr: traceback.as_bytes().to_vec(),
+                ..Output::default()
+            },
+            exit_code: 1,
+            exception: Some(goru::GuestException {
+                kind: "ValueError".into(),
+                message: "bad".into(),
+                traceback: traceback.into(),
+            }),
+            duration: Duration::ZERO,
+        };
+        let text = text(&run_result(Ok(printed), Duration::ZERO));
+        assert_eq!(text.matches("Traceback").count(), 1, "{text}");
         assert_eq!(
             result.structured_content.expect("structured")["exception"]["kind"],
             "ValueError"

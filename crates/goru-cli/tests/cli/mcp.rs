@@ -27,6 +27,7 @@ const PATIENCE: Duration = Duration::from_secs(120);
 fn sdk_python() -> Option<&'static Path> {
     static VENV: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
     VENV.get_or_init(|| {
+        remove_stale_venvs();
         let dir = tempfile::Builder::new()
             .prefix("goru-mcp-venv-")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -56,6 +57,25 @@ fn sdk_python() -> Option<&'static Path> {
     })
     .as_ref()
     .map(|(_, python)| python.as_path())
+}
+
+/// The virtual environments of earlier test processes (statics are never
+/// dropped, so each process leaves its own): any over an hour old.
+fn remove_stale_venvs() {
+    let Ok(entries) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600));
+        if old && entry.file_name().to_string_lossy().starts_with("goru-mcp-venv-") {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn client_script() -> PathBuf {
@@ -272,21 +292,25 @@ fn python_sdk_over_streamable_http() {
 #[test]
 fn http_refuses_junk_and_stays_up() {
     let server = start_http(&[]);
-    let post = |body: &str| {
-        ureq::post(&server.url)
+    // The status and body of a POST to the endpoint.
+    let post = |body: &str| -> (u16, String) {
+        let sent = ureq::post(&server.url)
             .set("Content-Type", "application/json")
             .set("Accept", "application/json, text/event-stream")
-            .send_string(body)
+            .send_string(body);
+        match sent {
+            Ok(reply) => (reply.status(), reply.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(status, reply)) => (status, reply.into_string().unwrap_or_default()),
+            Err(other) => panic!("{body}: {other}"),
+        }
     };
     for body in [
         "{not json",
         "[1, 2]",
         r#"{"jsonrpc": "2.0", "id": 1, "method": 5}"#,
     ] {
-        match post(body) {
-            Err(ureq::Error::Status(status, _)) => assert!((400..500).contains(&status), "{body}: {status}"),
-            other => panic!("{body}: expected a 4xx, got {other:?}"),
-        }
+        let (status, _) = post(body);
+        assert!((400..500).contains(&status), "{body}: {status}");
     }
     // A foreign Host header (DNS rebinding) is refused.
     let rebound = ureq::post(&server.url)
@@ -298,12 +322,10 @@ fn http_refuses_junk_and_stays_up() {
         "{rebound:?}"
     );
     // ... and a proper initialize still works.
-    let init = post(
+    let (status, body) = post(
         r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#,
-    )
-    .expect("initialize");
-    assert_eq!(init.status(), 200);
-    let body = init.into_string().expect("body");
+    );
+    assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""name":"goru""#), "{body}");
 }
 

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
 
 mod hostile;
+mod packages;
 mod protocol;
 mod sessions;
 mod tools;
