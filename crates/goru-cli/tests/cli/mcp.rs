@@ -231,12 +231,27 @@ fn check(report: &Value) {
     );
 }
 
+/// What the SDK's high-level client saw on the newest protocol revision.
+fn check_modern(report: &Value) {
+    assert_eq!(report["protocol"], "2026-07-28", "{report}");
+    assert_eq!(report["tools"].as_array().map(Vec::len), Some(5), "{report}");
+    assert_eq!(
+        report["python"]["structuredContent"]["stdout"], "1024\n",
+        "{report}"
+    );
+    assert_eq!(
+        report["session"]["structuredContent"]["stdout"], "10\n",
+        "{report}"
+    );
+}
+
 #[test]
 fn python_sdk_over_stdio() {
     let Some(python) = sdk_python() else { return };
     warm_cache();
-    let report = drive(python, &["stdio", env!("CARGO_BIN_EXE_goru"), "mcp", "--kv"]);
-    check(&report);
+    let goru = env!("CARGO_BIN_EXE_goru");
+    check(&drive(python, &["stdio", goru, "mcp", "--kv"]));
+    check_modern(&drive(python, &["modern", "stdio", goru, "mcp"]));
 }
 
 /// A running `goru mcp --http`, killed when dropped.
@@ -285,8 +300,8 @@ fn start_http(flags: &[&str]) -> HttpServer {
 fn python_sdk_over_streamable_http() {
     let Some(python) = sdk_python() else { return };
     let server = start_http(&["--kv"]);
-    let report = drive(python, &["http", &server.url]);
-    check(&report);
+    check(&drive(python, &["http", &server.url]));
+    check_modern(&drive(python, &["modern", "http", &server.url]));
 }
 
 #[test]

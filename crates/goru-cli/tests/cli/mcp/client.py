@@ -3,6 +3,10 @@ as one JSON object on stdout; the Rust test asserts on it.
 
 usage: client.py stdio GORU_BINARY [goru flags...]
        client.py http URL
+       client.py modern (stdio GORU_BINARY [goru flags...] | http URL)
+
+The first two drive the initialize handshake (ClientSession); `modern` lets
+the SDK's high-level Client negotiate, which picks the newest revision.
 """
 
 import json
@@ -10,7 +14,7 @@ import os
 import sys
 
 import anyio
-from mcp import ClientSession, StdioServerParameters
+from mcp import Client, ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
@@ -102,12 +106,32 @@ async def scenario(read, write):
     print(json.dumps(report))
 
 
+async def modern(target):
+    report = {}
+    async with Client(target) as client:
+        report["protocol"] = client.session.protocol_version
+        report["tools"] = sorted(tool.name for tool in (await client.list_tools()).tools)
+        report["python"] = wire(await client.call_tool("run_python", {"code": "print(2 ** 10)"}))
+        created = await client.call_tool("session_create", {"language": "javascript"})
+        sid = created.structured_content["session_id"]
+        await client.call_tool("session_run", {"session_id": sid, "code": "var y = 5"})
+        report["session"] = wire(await client.call_tool("session_run", {"session_id": sid, "code": "y * 2"}))
+    print(json.dumps(report))
+
+
+def stdio_params(args):
+    env = {k: os.environ[k] for k in ("GORU_CACHE_DIR",) if k in os.environ}
+    return StdioServerParameters(command=args[0], args=args[1:], env=env)
+
+
 async def main():
     transport = sys.argv[1]
+    if transport == "modern":
+        target = stdio_params(sys.argv[3:]) if sys.argv[2] == "stdio" else sys.argv[3]
+        await modern(target)
+        return
     if transport == "stdio":
-        env = {k: os.environ[k] for k in ("GORU_CACHE_DIR",) if k in os.environ}
-        params = StdioServerParameters(command=sys.argv[2], args=sys.argv[3:], env=env)
-        async with stdio_client(params) as (read, write):
+        async with stdio_client(stdio_params(sys.argv[2:])) as (read, write):
             await scenario(read, write)
     else:
         async with streamable_http_client(sys.argv[2]) as streams:
