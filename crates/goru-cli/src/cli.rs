@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::deps::{self, DepsArgs};
+use crate::mcp::args::{self as mcp_args, McpArgs};
 use crate::run_args::RunArgs;
 use crate::serve::args::{self as serve_args, ServeArgs};
 
@@ -47,7 +48,7 @@ Environment:
     name = "goru",
     version,
     after_help = AFTER_HELP,
-    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]\n       goru repl [OPTIONS]\n       goru serve [OPTIONS]\n       goru deps install|list|remove|cache ...",
+    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]\n       goru repl [OPTIONS]\n       goru serve [OPTIONS]\n       goru mcp [OPTIONS]\n       goru deps install|list|remove|cache ...",
     disable_help_subcommand = true
 )]
 pub struct Cli {
@@ -85,6 +86,13 @@ pub enum Command {
     /// ask for.
     #[command(after_help = serve_args::AFTER_HELP)]
     Serve(ServeArgs),
+    /// A Model Context Protocol server for LLM agents: tools that run
+    /// Python and JavaScript statelessly or in sessions, over stdio (the
+    /// default) or streamable HTTP (see docs/mcp.md). The limit and
+    /// capability flags apply to every run; --timeout is the most a call
+    /// may ask for.
+    #[command(after_help = mcp_args::AFTER_HELP)]
+    Mcp(McpArgs),
     /// Python packages for the guest: install (pure-Python wheels, with
     /// their dependencies), list and remove them in a packages directory
     /// (default .goru/python/packages); clear the wheel cache.

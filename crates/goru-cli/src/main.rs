@@ -9,6 +9,7 @@ mod deps;
 mod failure;
 mod grant;
 mod logging;
+mod mcp;
 mod repl;
 mod run;
 mod run_args;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     // A service logs its requests by default; the one-shot commands stay quiet.
     logging::init(match cli.command {
         Some(Command::Serve(_)) => serve::DEFAULT_LOG,
+        Some(Command::Mcp(_)) => mcp::DEFAULT_LOG,
         _ => "off",
     });
     let outcome = match (cli.command, cli.file) {
@@ -50,6 +52,12 @@ fn main() -> ExitCode {
             ));
         }
         (Some(Command::Serve(serve)), None) => serve::serve(&serve, &cli.run),
+        (Some(Command::Mcp(_)), Some(_)) => {
+            return report(Failure::Usage(
+                "goru mcp takes no FILE (see goru mcp --help)".into(),
+            ));
+        }
+        (Some(Command::Mcp(mcp)), None) => mcp::mcp(&mcp, &cli.run),
         (Some(Command::Deps(_)), Some(_)) => {
             return report(Failure::Usage(
                 "goru deps takes no FILE (see goru deps --help)".into(),

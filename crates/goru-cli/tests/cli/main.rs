@@ -12,6 +12,7 @@ mod capabilities;
 mod code;
 mod deps;
 mod javascript;
+mod mcp;
 mod repl;
 mod serve;
 
