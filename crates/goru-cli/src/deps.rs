@@ -266,8 +266,9 @@ mod tests {
 
     #[test]
     fn subcommands_and_defaults() {
-        let DepsCommand::Install { requirements, dir } =
-            parse(&["goru", "deps", "install", "six==1.16.0", "attrs>=23,<25"])
+        let DepsCommand::Install {
+            requirements, dir, ..
+        } = parse(&["goru", "deps", "install", "six==1.16.0", "attrs>=23,<25"])
         else {
             panic!("install")
         };
@@ -301,7 +302,7 @@ mod tests {
         assert!(message.contains("option"), "{message}");
         let DepsCommand::Install {
             files, requirements, ..
-        } = parse(&["install", "-r", "req.txt"])
+        } = parse(&["goru", "deps", "install", "-r", "req.txt"])
         else {
             panic!("install")
         };

@@ -54,15 +54,21 @@ impl Names {
 }
 
 /// Code that prints, NUL-separated, the completions of `text` without
-/// binding any name in the session: Python's own rlcompleter over the
-/// session's globals, or JavaScript's global names.
+/// binding any name in the session: in Python the globals, builtins and
+/// keywords, or the attributes of the object a dotted name before the last
+/// dot names (as python3's rlcompleter, which this CPython build lacks);
+/// in JavaScript the global names.
 fn query(language: &str, text: &str) -> Option<String> {
     // A JSON string is a valid string literal in both languages.
     let literal = serde_json::to_string(text).ok()?;
     Some(match language {
         "python" => format!(
-            "(lambda c: print('\\0'.join(filter(None, (c.complete({literal}, i) for i in range({MAX_CANDIDATES}))))))\
-             (__import__('rlcompleter').Completer(globals()))"
+            "(lambda t, g: print('\\0'.join(\
+               [n for n in [*g, *dir(__import__('builtins')), *__import__('keyword').kwlist] if n.startswith(t)] \
+               if '.' not in t else \
+               [t.rsplit('.', 1)[0] + '.' + a for a in dir(eval(t.rsplit('.', 1)[0], g)) \
+                if a.startswith(t.rsplit('.', 1)[1]) and (a[:1] != '_' or t.rsplit('.', 1)[1][:1] == '_')])))\
+             ({literal}, globals())"
         ),
         "js" => format!(
             "console.log(Object.getOwnPropertyNames(globalThis).filter(n => n.startsWith({literal})).join('\\0'))"
