@@ -63,8 +63,9 @@ struct Inner {
     control: Arc<RunControl>,
     stdout: Capture,
     stderr: Capture,
-    /// Where output goes between runs and in runs without a sender of their own.
-    output: Option<OutputSender>,
+    /// Where output goes between runs and in runs without a sender of their
+    /// own; dropped when the guest is gone, so its receiver sees the end.
+    output: Arc<SessionOutput>,
     budget: Arc<MemoryBudget>,
     calls_left: Arc<AtomicUsize>,
     limits: Limits,
@@ -143,6 +144,10 @@ pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session
         handle,
         output,
     } = start;
+    let output = Arc::new(SessionOutput {
+        sender: Mutex::new(output),
+        captures: [spec.stdout.clone(), spec.stderr.clone()],
+    });
     let (ended_tx, mut ended_rx) = watch::channel(false);
     let ending = Arc::new(Ending {
         state: Mutex::new(EndState::default()),
@@ -155,7 +160,7 @@ pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session
         turn: tokio::sync::Mutex::new(()),
         stdout: spec.stdout.clone(),
         stderr: spec.stderr.clone(),
-        output,
+        output: output.clone(),
         budget: spec.budget.clone(),
         calls_left: spec.calls_left.clone(),
         limits: spec.limits,
@@ -166,6 +171,7 @@ pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session
     guest_thread::spawn(&handle, move || {
         let outcome = guest_thread::catch_panic(|| run_guest(spec, &control));
         control.finish();
+        output.end();
         ending.record(outcome);
     })?;
     let session = Session { inner };
@@ -467,8 +473,31 @@ impl<'a> StreamRun<'a> {
 
 impl Drop for StreamRun<'_> {
     fn drop(&mut self) {
-        for capture in [&self.0.stdout, &self.0.stderr] {
-            capture.stream_to(self.0.output.as_ref());
+        self.0.output.restore();
+    }
+}
+
+/// The session's own output sender and the sinks that stream to it.
+#[derive(Debug)]
+struct SessionOutput {
+    sender: Mutex<Option<OutputSender>>,
+    captures: [Capture; 2],
+}
+
+impl SessionOutput {
+    /// Streams to the session's sender again (after a run with its own).
+    fn restore(&self) {
+        let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
+        for capture in &self.captures {
+            capture.stream_to(sender.as_ref());
+        }
+    }
+
+    /// The guest is gone: no more streaming, and the receivers see the end.
+    fn end(&self) {
+        self.sender.lock().unwrap_or_else(PoisonError::into_inner).take();
+        for capture in &self.captures {
+            capture.stream_to(None);
         }
     }
 }

@@ -93,21 +93,20 @@ impl std::fmt::Debug for StdinFile {
 impl AsyncRead for StdinFile {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.left == 0 {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                "the stdin limit was reached",
-            )));
-        }
+        // At the limit, one more byte is read to tell the end of the input
+        // (fine) from more of it (an error).
+        let at_limit = this.left == 0;
         let room = usize::try_from(this.left)
             .unwrap_or(usize::MAX)
-            .min(buf.remaining());
-        let before = buf.filled().len();
-        match &mut this.source {
+            .min(buf.remaining())
+            .max(usize::from(at_limit));
+        let mut chunk = [0u8; 1];
+        let got = match &mut this.source {
             Source::Bytes(bytes, at) => {
                 let n = room.min(bytes.len() - *at);
-                buf.put_slice(&bytes[*at..*at + n]);
+                let got = &bytes[*at..*at + n];
                 *at += n;
+                got
             }
             Source::Reader(reader) => {
                 if !this.stopped && this.stop.as_mut().poll(cx).is_ready() {
@@ -121,19 +120,33 @@ impl AsyncRead for StdinFile {
                 }
                 // Through a buffer of our own, so the limit holds whatever the
                 // reader does with the space it is given.
-                let scratch = this
-                    .scratch
-                    .get_or_insert_with(|| vec![0; READ_CHUNK].into_boxed_slice());
-                let mut limited = ReadBuf::new(&mut scratch[..room.min(READ_CHUNK)]);
+                let scratch = if at_limit {
+                    &mut chunk[..]
+                } else {
+                    let scratch = this
+                        .scratch
+                        .get_or_insert_with(|| vec![0; READ_CHUNK].into_boxed_slice());
+                    &mut scratch[..room.min(READ_CHUNK)]
+                };
+                let mut limited = ReadBuf::new(scratch);
                 let reader = reader.get_mut().unwrap_or_else(PoisonError::into_inner);
                 match Pin::new(reader).poll_read(cx, &mut limited) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                    Poll::Ready(Ok(())) => buf.put_slice(limited.filled()),
+                    Poll::Ready(Ok(())) => {}
                 }
+                let n = limited.filled().len();
+                &scratch[..n]
             }
+        };
+        if at_limit && !got.is_empty() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "the stdin limit was reached",
+            )));
         }
-        this.left -= (buf.filled().len() - before) as u64;
+        buf.put_slice(got);
+        this.left -= got.len() as u64;
         Poll::Ready(Ok(()))
     }
 }

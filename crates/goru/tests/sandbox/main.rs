@@ -19,4 +19,5 @@ mod python;
 mod read_only_dirs;
 mod recursion;
 mod sessions;
+mod streaming;
 mod stubs;
