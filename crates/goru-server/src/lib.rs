@@ -59,6 +59,7 @@ mod session_routes;
 mod sessions;
 mod shutdown;
 mod state;
+mod stream;
 pub mod units;
 
 pub use builder::{BuildError, ServerBuilder};

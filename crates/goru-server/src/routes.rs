@@ -11,16 +11,18 @@ use axum::routing::{delete, get, post};
 use crate::api::{Health, OPEN_PATH};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-use crate::{auth, execute, request_log, session_routes};
+use crate::{auth, execute, request_log, session_routes, stream};
 
 /// The whole API over `state`.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route(OPEN_PATH, get(health))
         .route("/execute", post(execute::execute))
+        .route("/execute/stream", post(stream::execute))
         .route("/sessions", post(session_routes::create))
         .route("/sessions/{id}", delete(session_routes::delete))
         .route("/sessions/{id}/exec", post(session_routes::exec))
+        .route("/sessions/{id}/exec/stream", post(stream::session_exec))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run bottom-up: the log wraps everything, the token check

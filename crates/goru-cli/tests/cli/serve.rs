@@ -15,6 +15,7 @@ use super::{cache_dir, goru, warm_cache};
 
 mod code;
 mod load;
+mod stream;
 
 /// Bounds no healthy run comes near; only there so a broken server fails
 /// the test instead of hanging it.
