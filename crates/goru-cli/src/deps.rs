@@ -116,9 +116,9 @@ fn parse_requirement(text: &str) -> Result<Requirement, String> {
 
 /// Runs `goru deps ...`; status 0 on success.
 pub fn deps(args: &DepsArgs, run: &RunArgs) -> Result<u8, Failure> {
-    if run.code.is_some() || run.stdin_file.is_some() {
+    if run.code.is_some() || run.module.is_some() || run.stdin_file.is_some() {
         return Err(Failure::Usage(
-            "goru deps runs no code: -c and --stdin-file do not apply (see goru deps --help)".into(),
+            "goru deps runs no code: -c, -m and --stdin-file do not apply (see goru deps --help)".into(),
         ));
     }
     match &args.command {
