@@ -73,8 +73,7 @@ impl Language for Python {
     }
 
     fn program(&self, code: &str) -> Program {
-        self.invoke(code, &Invocation::default())
-            .unwrap_or_else(|| unreachable!("Python runs every invocation"))
+        program(code, &Invocation::default())
     }
 
     /// As python3 runs `-c CODE`, `SCRIPT` and `-m MODULE`: `sys.argv` is
@@ -83,20 +82,25 @@ impl Language for Python {
     /// component, which is `__file__` and `sys.path[0]`; tracebacks show its
     /// lines under NAME. A leading UTF-8 byte order mark is dropped.
     fn invoke(&self, code: &str, invocation: &Invocation) -> Option<Program> {
-        let (kind, name) = match &invocation.main {
-            Main::Script(name) => ("script", name.as_str()),
-            Main::Module(name) => ("-m", name.as_str()),
-            _ => ("-c", "-c"),
-        };
-        let args = ["python", "-c", SHIM, GORU_API, kind, name, code]
-            .into_iter()
-            .chain(invocation.args.iter().map(String::as_str));
-        // No .pyc writes into the read-only stdlib; hash seeds still vary per run.
-        Some(Program::new(args).env("PYTHONDONTWRITEBYTECODE", "1"))
+        Some(program(code, invocation))
     }
 
     /// The same shim without code: it loops on the session protocol.
     fn session_program(&self) -> Option<Program> {
         Some(Program::new(["python", "-c", SHIM, GORU_API]).env("PYTHONDONTWRITEBYTECODE", "1"))
     }
+}
+
+/// The shim's command line for `code` run as `invocation` says.
+fn program(code: &str, invocation: &Invocation) -> Program {
+    let (kind, name) = match &invocation.main {
+        Main::Script(name) => ("script", name.as_str()),
+        Main::Module(name) => ("-m", name.as_str()),
+        _ => ("-c", "-c"),
+    };
+    let args = ["python", "-c", SHIM, GORU_API, kind, name, code]
+        .into_iter()
+        .chain(invocation.args.iter().map(String::as_str));
+    // No .pyc writes into the read-only stdlib; hash seeds still vary per run.
+    Program::new(args).env("PYTHONDONTWRITEBYTECODE", "1")
 }
