@@ -1,7 +1,5 @@
 //! The command line: options, subcommands and help text (clap).
 
-use std::path::PathBuf;
-
 use clap::{Parser, Subcommand};
 
 use crate::deps::{self, DepsArgs};
@@ -13,7 +11,9 @@ use crate::serve::args::{self as serve_args, ServeArgs};
 const AFTER_HELP: &str = "\
 Examples:
   goru -c 'print(2 ** 100)'
-  goru script.py
+  goru script.py arg1 --flag                   # sys.argv == ['script.py', 'arg1', '--flag']
+  goru sol.py < input.txt                      # the guest reads the piped stdin
+  echo '[1, 2]' | goru -m json.tool
   goru --timeout 500ms --memory 64MiB script.js
   echo 'console.log(1 + 1)' | goru -l js
   goru --stdin-file input.txt solution.py
@@ -22,9 +22,15 @@ Examples:
   goru serve --listen 127.0.0.1:8080 --kv
   goru deps install python-dateutil
 
-The code runs in a WebAssembly sandbox: it sees no host files, no network,
-no host environment variables and not the host's stdin (use --stdin-file),
-unless a capability flag grants it one: --kv, --allow-host, --mount.
+The code runs in a WebAssembly sandbox: it sees no host files, no network
+and no host environment variables, unless a capability flag grants it one:
+--kv, --allow-host, --mount. Its output is written as it is produced.
+
+Stdin: with FILE, -c or -m, the guest reads goru's stdin when that is a pipe
+or a file; a terminal is not read (so a script cannot wait for, or capture,
+what you type) unless you pass --stdin-file -. --stdin-file PATH reads PATH.
+Python packages: .goru/python/packages (made by goru deps install) is used
+when it exists; --packages DIR names another, --no-packages none.
 
 Exit status:
   0-255  the guest's own exit status: after sys.exit(n) / std.exit(n) the
@@ -36,7 +42,8 @@ Exit status:
   124    the run hit --timeout
   125    the run hit --memory
   126    the guest trapped (stack overflow, interpreter abort, ...)
-A stopped run's partial output is still written.
+  130    stopped by Ctrl-C (SIGINT); 143: by SIGTERM
+A stopped run's output up to the stop is still written.
 
 Environment:
   GORU_CACHE_DIR  where compiled interpreters are cached (as --cache-dir)
@@ -48,17 +55,24 @@ Environment:
     name = "goru",
     version,
     after_help = AFTER_HELP,
-    override_usage = "goru [OPTIONS] [FILE]\n       goru run [OPTIONS] [FILE]\n       goru repl [OPTIONS]\n       goru serve [OPTIONS]\n       goru mcp [OPTIONS]\n       goru deps install|list|remove|cache ...",
+    override_usage = "goru [OPTIONS] [-c CODE | -m MODULE | FILE] [ARGS]...\n       goru run [OPTIONS] [FILE] [ARGS]...\n       goru repl [OPTIONS]\n       goru serve [OPTIONS]\n       goru mcp [OPTIONS]\n       goru deps install|list|remove|cache ...",
     disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Script to run; its extension (.py, .js, .mjs) picks the language.
-    /// Without FILE and -c, the code is read from stdin ("-" also means stdin).
-    #[arg(value_name = "FILE", conflicts_with = "code")]
-    pub file: Option<PathBuf>,
+    /// The script to run, then its arguments (sys.argv[1:]); the script's
+    /// extension (.py, .js, .mjs) picks the language. With -c or -m every
+    /// one is an argument. Without FILE, -c and -m, the code is read from
+    /// stdin ("-" also means stdin). Everything after FILE is the script's,
+    /// options included, as with python3.
+    #[arg(
+        value_name = "FILE [ARGS]",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub argv: Vec<String>,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -70,16 +84,21 @@ pub enum Command {
     /// Run code from a file, -c, or stdin (the default command).
     #[command(after_help = AFTER_HELP)]
     Run {
-        /// Script to run; its extension (.py, .js, .mjs) picks the language.
-        /// Without FILE and -c, the code is read from stdin ("-" also means stdin).
-        #[arg(value_name = "FILE", conflicts_with = "code")]
-        file: Option<PathBuf>,
+        /// The script to run, then its arguments (as for goru FILE).
+        #[arg(
+            value_name = "FILE [ARGS]",
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        argv: Vec<String>,
     },
     /// An interactive session: state persists from one input to the next.
     /// Multi-line input continues while a statement is open; the value of an
     /// expression is printed (and is `_` in Python). Takes the same limits
     /// and capability flags as `run` (--timeout applies to each input).
-    Repl,
+    /// exit(), quit() or Ctrl-D leave (in JavaScript also .exit); Tab
+    /// completes the names in scope.
+    Repl(crate::repl::ReplArgs),
     /// The HTTP service: run code over HTTP/JSON, statelessly or in
     /// sessions (see docs/server.md). The limit and capability flags apply
     /// to every run and every session; --timeout is the most a request may
@@ -117,21 +136,35 @@ mod tests {
     fn file_at_top_level_and_under_run() {
         let cli = Cli::try_parse_from(["goru", "--timeout", "2", "x.py"]).expect("parses");
         assert!(cli.command.is_none());
-        assert_eq!(cli.file.as_deref(), Some("x.py".as_ref()));
+        assert_eq!(cli.argv, ["x.py"]);
         assert_eq!(cli.run.timeout, Duration::from_secs(2));
 
         for argv in [
             &["goru", "run", "-l", "js", "x.txt"][..],
             &["goru", "-l", "js", "run", "x.txt"],
-            &["goru", "run", "x.txt", "--lang", "js"],
         ] {
             let cli = Cli::try_parse_from(argv).expect("parses");
-            let Some(Command::Run { file }) = cli.command else {
+            let Some(Command::Run { argv: args }) = cli.command else {
                 panic!("expected the run subcommand: {argv:?}")
             };
-            assert_eq!(file.as_deref(), Some("x.txt".as_ref()), "{argv:?}");
+            assert_eq!(args, ["x.txt"], "{argv:?}");
             assert_eq!(cli.run.lang.map(|l| l.name()), Some("js"), "{argv:?}");
         }
+    }
+
+    #[test]
+    fn everything_after_the_script_is_its_own() {
+        let cli = Cli::try_parse_from(["goru", "x.py", "a", "--lang", "js", "-c"]).expect("parses");
+        assert_eq!(cli.argv, ["x.py", "a", "--lang", "js", "-c"]);
+        assert!(cli.run.lang.is_none() && cli.run.code.is_none());
+        let cli = Cli::try_parse_from(["goru", "--", "x.py", "--flag"]).expect("parses");
+        assert_eq!(cli.argv, ["x.py", "--flag"]);
+        let cli = Cli::try_parse_from(["goru", "-c", "1", "a", "-b"]).expect("parses");
+        assert_eq!(cli.run.code.as_deref(), Some("1"));
+        assert_eq!(cli.argv, ["a", "-b"]);
+        let cli = Cli::try_parse_from(["goru", "-m", "json.tool", "--sort-keys"]).expect("parses");
+        assert_eq!(cli.run.module.as_deref(), Some("json.tool"));
+        assert_eq!(cli.argv, ["--sort-keys"]);
     }
 
     #[test]
@@ -146,9 +179,7 @@ mod tests {
     #[test]
     fn rejects_bad_input() {
         assert!(Cli::try_parse_from(["goru", "-l", "cobol", "-c", "1"]).is_err());
-        assert!(Cli::try_parse_from(["goru", "-c", "1", "x.py"]).is_err());
-        assert!(Cli::try_parse_from(["goru", "run", "-c", "1", "x.py"]).is_err());
-        assert!(Cli::try_parse_from(["goru", "a.py", "b.py"]).is_err());
+        assert!(Cli::try_parse_from(["goru", "-c", "1", "-m", "json"]).is_err());
         assert!(Cli::try_parse_from(["goru", "--timeout", "soon", "-c", "1"]).is_err());
         assert!(Cli::try_parse_from(["goru", "--memory", "lots", "-c", "1"]).is_err());
     }

@@ -60,8 +60,17 @@ pub enum DepsCommand {
     Install {
         /// Package to install: NAME, NAME==VERSION, 'NAME>=1,<2',
         /// NAME[extra]...
-        #[arg(value_name = "REQUIREMENT", required = true, value_parser = parse_requirement)]
+        #[arg(
+            value_name = "REQUIREMENT",
+            required_unless_present = "files",
+            value_parser = parse_requirement
+        )]
         requirements: Vec<Requirement>,
+        /// Install the requirements listed in FILE, one per line (blank
+        /// lines and # comments skipped; pip options are refused).
+        /// Repeatable.
+        #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+        files: Vec<PathBuf>,
         #[command(flatten)]
         dir: DirArg,
     },
@@ -107,19 +116,57 @@ fn parse_requirement(text: &str) -> Result<Requirement, String> {
 
 /// Runs `goru deps ...`; status 0 on success.
 pub fn deps(args: &DepsArgs, run: &RunArgs) -> Result<u8, Failure> {
-    if run.code.is_some() || run.stdin_file.is_some() {
+    if run.code.is_some() || run.module.is_some() || run.stdin_file.is_some() {
         return Err(Failure::Usage(
-            "goru deps runs no code: -c and --stdin-file do not apply (see goru deps --help)".into(),
+            "goru deps runs no code: -c, -m and --stdin-file do not apply (see goru deps --help)".into(),
         ));
     }
     match &args.command {
-        DepsCommand::Install { requirements, dir } => install(requirements, &dir.dir, run),
+        DepsCommand::Install {
+            requirements,
+            files,
+            dir,
+        } => {
+            let mut all = requirements.clone();
+            for file in files {
+                all.extend(read_requirements(file)?);
+            }
+            install(&all, &dir.dir, run)
+        }
         DepsCommand::List { dir } => list(&dir.dir),
         DepsCommand::Remove { names, dir } => remove(names, &dir.dir),
         DepsCommand::Cache {
             command: CacheCommand::Clear,
         } => clear_cache(),
     }
+}
+
+/// The requirements of a requirements file: one per line; blank lines and
+/// comments skipped; a line goru cannot take (a pip option, a URL, a
+/// marker) is a usage error naming the file and line.
+fn read_requirements(file: &Path) -> Result<Vec<Requirement>, Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Other(anyhow!("cannot read {}: {e}", file.display())))?;
+    parse_requirements(&text)
+        .map_err(|(line, message)| Failure::Usage(format!("{}, line {line}: {message}", file.display())))
+}
+
+/// [`read_requirements`] of the text; the failing line's number and why.
+fn parse_requirements(text: &str) -> Result<Vec<Requirement>, (usize, String)> {
+    let mut requirements = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        // pip's rule: a comment starts at a # at the line's start or after whitespace.
+        let line = match line.find(" #").or_else(|| line.starts_with('#').then_some(0)) {
+            Some(at) => &line[..at],
+            None => line,
+        };
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        requirements.push(parse_requirement(line).map_err(|message| (number + 1, message))?);
+    }
+    Ok(requirements)
 }
 
 fn install(requirements: &[Requirement], dir: &Path, run: &RunArgs) -> Result<u8, Failure> {
@@ -219,8 +266,9 @@ mod tests {
 
     #[test]
     fn subcommands_and_defaults() {
-        let DepsCommand::Install { requirements, dir } =
-            parse(&["goru", "deps", "install", "six==1.16.0", "attrs>=23,<25"])
+        let DepsCommand::Install {
+            requirements, dir, ..
+        } = parse(&["goru", "deps", "install", "six==1.16.0", "attrs>=23,<25"])
         else {
             panic!("install")
         };
@@ -242,6 +290,23 @@ mod tests {
                 command: CacheCommand::Clear
             }
         ));
+    }
+
+    #[test]
+    fn requirements_files() {
+        let parsed = parse_requirements("# pinned\nsix==1.16.0  # why\n\n  attrs>=23\n").expect("parses");
+        let names: Vec<String> = parsed.iter().map(|r| r.to_string()).collect();
+        assert_eq!(names, ["six==1.16.0", "attrs>=23"]);
+        let (line, message) = parse_requirements("six\n--index-url http://x\n").expect_err("an option");
+        assert_eq!(line, 2);
+        assert!(message.contains("option"), "{message}");
+        let DepsCommand::Install {
+            files, requirements, ..
+        } = parse(&["goru", "deps", "install", "-r", "req.txt"])
+        else {
+            panic!("install")
+        };
+        assert_eq!((files.len(), requirements.len()), (1, 0));
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub mod exit {
     pub const MEMORY: u8 = 125;
     /// The guest trapped.
     pub const TRAP: u8 = 126;
+    /// The run was stopped by Ctrl-C (SIGINT), as a shell reports it.
+    pub const INTERRUPTED: u8 = 130;
+    /// The run was stopped by SIGTERM, as a shell reports it.
+    pub const TERMINATED: u8 = 143;
 
     /// The status of a run that failed with an error of this kind.
     pub fn of(kind: ErrorKind) -> u8 {

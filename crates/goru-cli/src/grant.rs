@@ -1,7 +1,7 @@
 //! The capability flags (`--kv`, `--allow-host`, `--mount`, the packages
 //! flags and their limits), shared by every subcommand that runs code.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
@@ -13,6 +13,8 @@ use goru::packages::{InstallPolicy, Packages};
 use goru::{Executor, Language, RunOptions};
 
 use goru_server::units;
+
+use crate::deps::DEFAULT_DIR;
 
 /// What the guest may reach. Nothing unless a flag grants it.
 #[derive(Debug, Args)]
@@ -34,9 +36,14 @@ pub struct GrantArgs {
     pub mounts: Vec<Mount>,
 
     /// Let Python import the packages in DIR (e.g. installed with `goru deps
-    /// install`): it is on sys.path as /packages, read-only.
+    /// install`): it is on sys.path as /packages, read-only. Default:
+    /// .goru/python/packages, if that directory exists.
     #[arg(long, value_name = "DIR", global = true)]
     pub packages: Option<PathBuf>,
+
+    /// Give Python no packages directory, not even the default one.
+    #[arg(long, global = true, conflicts_with = "packages")]
+    pub no_packages: bool,
 
     /// Let the guest install any pure-Python package (and its dependencies)
     /// into --packages DIR with install_pkg(name, version=None).
@@ -137,6 +144,11 @@ impl GrantArgs {
     /// The packages directory and install policy of the flags, if any.
     pub fn packages(&self) -> Option<Packages> {
         let dir = self.packages.as_ref()?;
+        Some(self.packages_in(dir))
+    }
+
+    /// [`GrantArgs::packages`] with `dir` as the directory.
+    fn packages_in(&self, dir: &Path) -> Packages {
         let policy = if !self.allowed_packages.is_empty() {
             InstallPolicy::only(self.allowed_packages.iter().cloned())
         } else if self.package_install {
@@ -144,7 +156,7 @@ impl GrantArgs {
         } else {
             InstallPolicy::Nothing
         };
-        Some(Packages::new(dir, policy))
+        Packages::new(dir, policy)
     }
 
     /// `options` granting runs of `language` the packages of the flags
@@ -154,9 +166,22 @@ impl GrantArgs {
         options: RunOptions,
         language: &dyn Language,
         executor: &Executor,
+        verbose: bool,
     ) -> Result<RunOptions, String> {
-        let Some(packages) = self.packages() else {
-            return Ok(options);
+        let packages = match self.packages() {
+            Some(packages) => packages,
+            None if self.no_packages || language.name() != "python" => return Ok(options),
+            None => {
+                // Where `goru deps install` puts them, if it did.
+                let dir = Path::new(DEFAULT_DIR);
+                if !dir.is_dir() {
+                    return Ok(options);
+                }
+                if verbose {
+                    eprintln!("goru: using the packages in {DEFAULT_DIR} (--no-packages: none)");
+                }
+                self.packages_in(dir)
+            }
         };
         if language.name() != "python" {
             return Err(format!(

@@ -14,6 +14,7 @@ mod repl;
 mod run;
 mod run_args;
 mod serve;
+mod stream;
 
 use std::process::ExitCode;
 
@@ -37,34 +38,22 @@ fn main() -> ExitCode {
         Some(Command::Mcp(_)) => mcp::DEFAULT_LOG,
         _ => "off",
     });
-    let outcome = match (cli.command, cli.file) {
-        (Some(Command::Run { file: Some(_) }), Some(_)) => {
+    let top = cli.argv;
+    let outcome = match cli.command {
+        Some(Command::Run { argv }) if !argv.is_empty() && !top.is_empty() => {
             return report(Failure::Usage("give one FILE to run (see goru --help)".into()));
         }
-        (Some(Command::Run { file }), top) => run::run(file.or(top).as_deref(), &cli.run),
-        (Some(Command::Repl), Some(_)) => {
-            return report(Failure::Usage("goru repl takes no FILE (see goru --help)".into()));
-        }
-        (Some(Command::Repl), None) => repl::repl(&cli.run),
-        (Some(Command::Serve(_)), Some(_)) => {
+        Some(Command::Run { argv }) => run::run(if argv.is_empty() { &top } else { &argv }, &cli.run),
+        Some(_) if !top.is_empty() => {
             return report(Failure::Usage(
-                "goru serve takes no FILE (see goru --help)".into(),
+                "only goru run takes a FILE and arguments (see goru --help)".into(),
             ));
         }
-        (Some(Command::Serve(serve)), None) => serve::serve(&serve, &cli.run),
-        (Some(Command::Mcp(_)), Some(_)) => {
-            return report(Failure::Usage(
-                "goru mcp takes no FILE (see goru mcp --help)".into(),
-            ));
-        }
-        (Some(Command::Mcp(mcp)), None) => mcp::mcp(&mcp, &cli.run),
-        (Some(Command::Deps(_)), Some(_)) => {
-            return report(Failure::Usage(
-                "goru deps takes no FILE (see goru deps --help)".into(),
-            ));
-        }
-        (Some(Command::Deps(deps)), None) => deps::deps(&deps, &cli.run),
-        (None, top) => run::run(top.as_deref(), &cli.run),
+        Some(Command::Repl(repl)) => repl::repl(&repl, &cli.run),
+        Some(Command::Serve(serve)) => serve::serve(&serve, &cli.run),
+        Some(Command::Mcp(mcp)) => mcp::mcp(&mcp, &cli.run),
+        Some(Command::Deps(deps)) => deps::deps(&deps, &cli.run),
+        None => run::run(&top, &cli.run),
     };
     match outcome {
         Ok(status) => ExitCode::from(status),

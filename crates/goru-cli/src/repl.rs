@@ -1,22 +1,38 @@
-//! `goru repl`: an interactive session (line editing and history by
-//! rustyline), in Python or JavaScript, with the same flags as `goru run`.
+//! `goru repl`: an interactive session (line editing, history and Tab
+//! completion by rustyline), in Python or JavaScript, with the same flags
+//! as `goru run`.
+
+mod complete;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
+use clap::Args;
 use goru::{Error, Language, Session};
-use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
+use rustyline::{Config, Editor};
+
+use complete::Names;
 
 use crate::failure::{Failure, stopped};
 use crate::run::{executor, options, write_output};
 use crate::run_args::RunArgs;
 
+/// The options of `goru repl` besides those of `goru run`.
+#[derive(Debug, Args)]
+pub struct ReplArgs {
+    /// Keep the input history in FILE [default: the user's data directory,
+    /// e.g. ~/.local/share/goru/history-python].
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+}
+
 /// Where input lines come from: an editor on a terminal, plain lines
 /// otherwise (piped input: no prompts, no history).
 enum Input {
     Editor {
-        editor: Box<DefaultEditor>,
+        editor: Box<Editor<Names, FileHistory>>,
         history: Option<PathBuf>,
     },
     Lines(std::io::StdinLock<'static>),
@@ -32,12 +48,13 @@ enum Line {
 }
 
 impl Input {
-    fn open(language: &dyn Language) -> Self {
+    fn open(language: &'static dyn Language, history: Option<PathBuf>) -> Self {
         let stdin = std::io::stdin();
         if stdin.is_terminal()
-            && let Ok(mut editor) = DefaultEditor::new()
+            && let Ok(mut editor) = Editor::with_config(Config::builder().auto_add_history(false).build())
         {
-            let history = history_file(language);
+            editor.set_helper(Some(Names::new(language)));
+            let history = history.or_else(|| history_file(language));
             if let Some(path) = &history {
                 let _ = editor.load_history(path);
             }
@@ -83,6 +100,15 @@ impl Input {
     fn interactive(&self) -> bool {
         matches!(self, Input::Editor { .. })
     }
+
+    /// Tab completion asks `session` for the names in scope.
+    fn complete_in(&mut self, session: &Session) {
+        if let Input::Editor { editor, .. } = self
+            && let Some(names) = editor.helper_mut()
+        {
+            names.session = Some(session.clone());
+        }
+    }
 }
 
 /// `~/.local/share/goru/history-python` and the like; none if there is no
@@ -102,8 +128,9 @@ fn prompts(language: &dyn Language) -> (&'static str, &'static str) {
     }
 }
 
-/// Runs the REPL until Ctrl-D or the end of the input; the exit status.
-pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
+/// Runs the REPL until exit(), quit(), Ctrl-D, `.exit` (JavaScript) or the
+/// end of the input; the exit status (exit(n) gives n).
+pub fn repl(repl: &ReplArgs, args: &RunArgs) -> Result<u8, Failure> {
     let language = match args.lang {
         Some(language) => language,
         None => goru::language_by_name("python")
@@ -116,15 +143,22 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
             .map_err(stopped)
     };
     let mut session = start()?;
-    let mut input = Input::open(language);
+    let mut input = Input::open(language, repl.history.clone());
     crate::ctrl_c::listen(input.interactive());
+    input.complete_in(&session);
     if input.interactive() {
         eprintln!(
-            "goru {} repl: {} in a WebAssembly sandbox. Ctrl-D exits, Ctrl-C drops or interrupts the current input.",
+            "goru {} repl: {} in a WebAssembly sandbox. {} or Ctrl-D exits, Ctrl-C drops or interrupts the current input.",
             env!("CARGO_PKG_VERSION"),
             language.name(),
+            if language.name() == "python" {
+                "exit()"
+            } else {
+                ".exit"
+            },
         );
     }
+    let mut status = 0;
     let (first, more) = prompts(language);
     let mut pending = String::new();
     loop {
@@ -136,10 +170,19 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
                 eprintln!("KeyboardInterrupt");
                 continue;
             }
-            Line::End => break,
+            Line::End => {
+                if input.interactive() {
+                    // After the ^D the terminal shows, as python3 does.
+                    eprintln!();
+                }
+                break;
+            }
         };
         if pending.is_empty() && line.trim().is_empty() {
             continue;
+        }
+        if pending.is_empty() && language.name() != "python" && line.trim() == ".exit" {
+            break;
         }
         if !pending.is_empty() {
             pending.push('\n');
@@ -150,6 +193,7 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
             Ok(true) => {}
             Err(error) => {
                 session = restart(error, &start)?;
+                input.complete_in(&session);
                 pending.clear();
                 continue;
             }
@@ -157,7 +201,13 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
         let chunk = std::mem::take(&mut pending);
         input.remember(&chunk);
         match crate::ctrl_c::interrupting(&session, || session.run_repl_blocking(&chunk)) {
-            Ok(result) => write_output(&result.output, args.output_limit),
+            Ok(result) => {
+                write_output(&result.output, args.output_limit);
+                if result.exited {
+                    status = u8::try_from(result.exit_code).unwrap_or(u8::MAX);
+                    break;
+                }
+            }
             // Refused before the guest saw it: the session is as it was.
             Err(error @ Error::InvalidCode(_)) => eprintln!("goru: {error}"),
             Err(error) => {
@@ -169,15 +219,13 @@ pub fn repl(args: &RunArgs) -> Result<u8, Failure> {
                     eprintln!("goru: {}; the session keeps its state", message(error));
                 } else {
                     session = restart(error, &start)?;
+                    input.complete_in(&session);
                 }
             }
         }
     }
     session.close();
-    if input.interactive() {
-        eprintln!();
-    }
-    Ok(0)
+    Ok(status)
 }
 
 /// What the user is told about a run's error.

@@ -1,52 +1,85 @@
-//! `goru run`: pick the language, read the code, run it, pass on its output and status.
+//! `goru run`: pick the language, read the code, run it with its arguments
+//! and stdin, pass on its output (as it is produced) and status.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, anyhow};
-use goru::{Executor, Language, Output, RunOptions};
+use goru::{Executor, Language, Output, RunOptions, Terminal};
 
 use crate::failure::{Failure, exit, stopped};
 use crate::run_args::RunArgs;
+use crate::stream;
 
 /// Where the code comes from.
 enum Source<'a> {
     Inline(&'a str),
     File(&'a Path),
+    Module(&'a str),
     Stdin,
 }
 
-/// Runs the code `args` names and returns the process exit status.
-pub fn run(file: Option<&Path>, args: &RunArgs) -> Result<u8, Failure> {
-    let source = match (&args.code, file) {
-        (Some(code), _) => Source::Inline(code),
-        (None, Some(path)) if path.as_os_str() != "-" => Source::File(path),
-        (None, _) => Source::Stdin,
+/// Runs what `argv` (FILE and its arguments, or only arguments with -c or
+/// -m) and `args` name; returns the process exit status.
+pub fn run(argv: &[String], args: &RunArgs) -> Result<u8, Failure> {
+    let (source, script_args) = match (&args.code, &args.module, argv) {
+        (Some(code), _, _) => (Source::Inline(code), argv),
+        (None, Some(module), _) => (Source::Module(module), argv),
+        (None, None, [file, rest @ ..]) if file != "-" => (Source::File(Path::new(file)), rest),
+        (None, None, [_, rest @ ..]) => (Source::Stdin, rest),
+        (None, None, []) => (Source::Stdin, argv),
     };
     let picked = pick_language(args.lang, &source)?;
-    let named = named_js(picked, &source, args.module);
-    if args.module && named.is_none() {
+    let named = named_js(picked, &source, args.es_module);
+    if args.es_module && named.is_none() {
         return Err(Failure::Usage("--module is for JavaScript (--lang js)".into()));
     }
     let language: &dyn Language = named.as_ref().map_or(picked, |js| js as &dyn Language);
     let code = read_code(&source)?;
     let executor = executor(args)?;
-    let options = options(args, language, &executor)?;
+    let mut options = options(args, language, &executor)?.args(script_args.iter().cloned());
+    match &source {
+        Source::File(path) => options = options.script(script_name(path)),
+        Source::Module(module) => options = options.module(*module),
+        Source::Inline(_) | Source::Stdin => {}
+    }
+    let options = with_process_stdin(options, args, &source);
 
     tracing::debug!(language = language.name(), bytes = code.len(), "running");
-    match executor.run_blocking(language, &code, options) {
+    let (outcome, signal) = stream::run(&executor, language, &code, options)
+        .context("starting the run")
+        .map_err(Failure::Other)?;
+    let output = match &outcome {
+        Ok(result) => &result.output,
+        Err(error) => error.output().unwrap_or(const { &EMPTY }),
+    };
+    note_truncation(output, args.output_limit);
+    if let Some(signal) = signal {
+        return Err(Failure::Status(signal.status(), signal.message().into()));
+    }
+    match outcome {
         Ok(result) => {
             tracing::debug!(exit_code = result.exit_code, duration = ?result.duration, "finished");
-            write_output(&result.output, args.output_limit);
             Ok(guest_status(result.exit_code, result.exception.is_some()))
         }
-        Err(error) => {
-            if let Some(output) = error.output() {
-                write_output(output, args.output_limit);
-            }
-            Err(stopped(error))
-        }
+        Err(error) => Err(stopped(error)),
     }
+}
+
+const EMPTY: Output = Output {
+    stdout: Vec::new(),
+    stderr: Vec::new(),
+    stdout_truncated: false,
+    stderr_truncated: false,
+};
+
+/// The name the guest knows a script by: its file name, without the host
+/// directories it is in (which are none of the guest's business).
+fn script_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 /// The executor the cache flags describe.
@@ -60,22 +93,52 @@ pub fn executor(args: &RunArgs) -> Result<Executor, Failure> {
     builder.build().map_err(|e| Failure::Other(e.into()))
 }
 
-/// The limits, capabilities, packages and stdin the flags describe for a
-/// run of `language` (a fresh grant: an empty key-value store).
+/// The limits, capabilities, packages and `--stdin-file` the flags describe
+/// for a run of `language` (a fresh grant: an empty key-value store), and
+/// which of goru's output streams are terminals.
 pub fn options(args: &RunArgs, language: &dyn Language, executor: &Executor) -> Result<RunOptions, Failure> {
-    let stdin = match &args.stdin_file {
-        Some(path) => std::fs::read(path)
-            .with_context(|| format!("cannot read --stdin-file {}", path.display()))
-            .map_err(Failure::Other)?,
-        None => Vec::new(),
-    };
-    let options = args
+    let mut options = args
         .limits()
         .host_functions(args.grant.open().map_err(|e| Failure::Usage(e.to_string()))?)
-        .stdin(stdin);
+        .terminal(Terminal {
+            stdin: false,
+            stdout: std::io::stdout().is_terminal(),
+            stderr: std::io::stderr().is_terminal(),
+        });
+    match args.stdin_file.as_deref() {
+        Some(path) if path.as_os_str() == "-" => options = process_stdin(options),
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot read --stdin-file {}", path.display()))
+                .map_err(Failure::Other)?;
+            options = options.stdin_reader(tokio::fs::File::from_std(file));
+        }
+        None => {}
+    }
     args.grant
-        .grant_packages(options, language, executor)
+        .grant_packages(options, language, executor, args.verbose)
         .map_err(|e| Failure::Other(anyhow!(e)))
+}
+
+/// goru's stdin as the guest's, read as the guest reads it.
+fn process_stdin(options: RunOptions) -> RunOptions {
+    options.stdin_reader(tokio::io::stdin()).terminal(Terminal {
+        stdin: std::io::stdin().is_terminal(),
+        stdout: std::io::stdout().is_terminal(),
+        stderr: std::io::stderr().is_terminal(),
+    })
+}
+
+/// Without --stdin-file, the guest of FILE, -c or -m reads goru's stdin if
+/// it is a pipe or a file, as python3's would. A terminal is not read: the
+/// guest is untrusted, and must not wait for, or capture, what a person
+/// types unless asked to (--stdin-file -). Code read from stdin leaves the
+/// guest none.
+fn with_process_stdin(options: RunOptions, args: &RunArgs, source: &Source<'_>) -> RunOptions {
+    if args.stdin_file.is_some() || matches!(source, Source::Stdin) || std::io::stdin().is_terminal() {
+        return options;
+    }
+    process_stdin(options)
 }
 
 /// `--lang` if given, else FILE's extension, else python.
@@ -94,7 +157,7 @@ fn pick_language(
                 goru::language_names().join("|"),
             ))
         }),
-        Source::Inline(_) | Source::Stdin => goru::language_by_name("python")
+        Source::Inline(_) | Source::Stdin | Source::Module(_) => goru::language_by_name("python")
             .ok_or_else(|| Failure::Usage("no default language in this build: pass --lang".into())),
     }
 }
@@ -110,6 +173,8 @@ fn named_js(language: &dyn Language, source: &Source<'_>, module: bool) -> Optio
         Source::Inline(_) => "<string>".to_owned(),
         Source::File(path) => path.display().to_string(),
         Source::Stdin => "<stdin>".to_owned(),
+        // -m is Python's; the plain language refuses it clearly.
+        Source::Module(_) => return None,
     };
     let file = goru::JavaScriptFile::from_path(name);
     Some(if module { file.into_module() } else { file })
@@ -124,6 +189,7 @@ fn read_code(source: &Source<'_>) -> Result<String, Failure> {
             .with_context(|| format!("cannot read {}", path.display()))
             .map_err(Failure::Other)?,
         Source::Stdin => read_stdin()?,
+        Source::Module(_) => Vec::new(),
     };
     let code = String::from_utf8(bytes)
         .map_err(|_| Failure::Other(anyhow!("{} is not valid UTF-8 text", source_name(source))))?;
@@ -152,6 +218,7 @@ fn source_name(source: &Source<'_>) -> String {
         Source::Inline(_) => "the code of -c".into(),
         Source::File(path) => path.display().to_string(),
         Source::Stdin => "the code on stdin".into(),
+        Source::Module(module) => format!("module {module}"),
     }
 }
 
@@ -159,8 +226,13 @@ fn source_name(source: &Source<'_>) -> String {
 pub fn write_output(output: &Output, limit: usize) {
     // A closed pipe (`goru ... | head`) is not an error worth reporting.
     let _ = write_all_flush(&mut std::io::stdout().lock(), &output.stdout);
+    let _ = write_all_flush(&mut std::io::stderr().lock(), &output.stderr);
+    note_truncation(output, limit);
+}
+
+/// A note on stderr for each stream the output cap cut.
+fn note_truncation(output: &Output, limit: usize) {
     let mut stderr = std::io::stderr().lock();
-    let _ = write_all_flush(&mut stderr, &output.stderr);
     for (name, truncated) in [
         ("stdout", output.stdout_truncated),
         ("stderr", output.stderr_truncated),

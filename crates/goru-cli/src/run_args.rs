@@ -15,9 +15,14 @@ use crate::grant::GrantArgs;
 /// are global, so they go before or after the `run` subcommand alike.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Run CODE instead of a file.
+    /// Run CODE instead of a file (sys.argv[0] is '-c').
     #[arg(short = 'c', long = "code", value_name = "CODE", global = true)]
     pub code: Option<String>,
+
+    /// Run library module MODULE as the script (Python's standard library
+    /// or packages), as python3 -m does.
+    #[arg(short = 'm', value_name = "MODULE", global = true, conflicts_with = "code")]
+    pub module: Option<String>,
 
     /// Language: python (py) or js (javascript). Default: from FILE's
     /// extension, else python.
@@ -26,8 +31,8 @@ pub struct RunArgs {
 
     /// JavaScript: run the code of -c or stdin as an ES module (import,
     /// export, top-level await); a .mjs FILE always is one.
-    #[arg(long, global = true)]
-    pub module: bool,
+    #[arg(long = "module", global = true)]
+    pub es_module: bool,
 
     /// Wall-clock limit: 5, 5s, 500ms, 2m.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration, global = true)]
@@ -41,9 +46,18 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = units::parse_size_usize, global = true)]
     pub output_limit: usize,
 
-    /// Give the contents of PATH to the guest as its stdin (otherwise empty).
+    /// Give the contents of PATH to the guest as its stdin, read as the
+    /// guest reads it; "-" is goru's own stdin, even a terminal.
     #[arg(long, value_name = "PATH", global = true)]
     pub stdin_file: Option<PathBuf>,
+
+    /// Most bytes the guest may read from stdin (a read past them fails).
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = units::parse_size, global = true)]
+    pub stdin_limit: u64,
+
+    /// Say on stderr what goru chose for you (e.g. the packages directory).
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
 
     /// Do not read or write the on-disk cache of compiled interpreters
     /// (every run then compiles them again, which takes seconds).
@@ -67,6 +81,7 @@ impl RunArgs {
             .timeout(self.timeout)
             .memory_bytes(self.memory)
             .output_bytes(self.output_limit)
+            .input_bytes(self.stdin_limit)
             .host_calls(self.grant.max_host_calls)
     }
 

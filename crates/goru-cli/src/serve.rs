@@ -51,9 +51,9 @@ pub fn serve(args: &ServeArgs, run: &RunArgs) -> Result<u8, Failure> {
 /// The server the flags describe; a usage failure for flags that cannot
 /// work, before anything listens.
 fn server(args: &ServeArgs, run: &RunArgs) -> Result<Server, Failure> {
-    if run.code.is_some() {
+    if run.code.is_some() || run.module.is_some() {
         return Err(Failure::Usage(
-            "goru serve takes code over HTTP, not -c (see goru serve --help)".into(),
+            "goru serve takes code over HTTP, not -c or -m (see goru serve --help)".into(),
         ));
     }
     if run.stdin_file.is_some() {

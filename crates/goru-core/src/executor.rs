@@ -77,8 +77,9 @@ impl Executor {
         options: RunOptions,
     ) -> Result<RunResult, Error> {
         crate::check_code(code)?;
+        let program = invoke(language, code, &options)?;
         let module = self.module(language).await?;
-        let (spec, control) = self.set_up(language.program(code), &options, None)?;
+        let (spec, control) = self.set_up(program, &options, None)?;
         let _stop_if_dropped = StopOnDrop(control.clone());
         let task = self
             .inner
@@ -97,8 +98,9 @@ impl Executor {
         options: RunOptions,
     ) -> Result<RunResult, Error> {
         crate::check_code(code)?;
+        let program = invoke(language, code, &options)?;
         let module = self.inner.cache.get(language)?;
-        let (spec, control) = self.set_up(language.program(code), &options, None)?;
+        let (spec, control) = self.set_up(program, &options, None)?;
         block_on(
             &self.inner.handle,
             supervise(self.inner.clone(), module, spec, control),
@@ -151,6 +153,7 @@ impl Executor {
             requests,
             ready,
             handle: self.inner.handle.clone(),
+            output: options.output.clone(),
         };
         let inner = self.inner.clone();
         let guest = move |spec, control: &Arc<RunControl>| {
@@ -186,6 +189,9 @@ impl Executor {
             self.inner.handle.clone(),
         );
         spec.host_dirs = host_dirs;
+        spec.terminal = options.terminal;
+        spec.stdout.stream_to(options.output.as_ref());
+        spec.stderr.stream_to(options.output.as_ref());
         let mut control = RunControl::new(spec.limits.timeout);
         if let Some(language) = soft {
             control = control.with_soft_interrupts(language);
@@ -248,6 +254,7 @@ async fn supervise(
     }
     tokio::pin!(guest);
     let _finished = FinishOnDrop(control.clone());
+    let _unstream = Unstream([stdout.clone(), stderr.clone()]);
     let deadline = tokio::time::Instant::from_std(control.deadline());
     tokio::select! {
         finished = &mut guest => return flatten(finished),
@@ -265,6 +272,17 @@ async fn supervise(
     }
 }
 
+/// The program that runs `code` as `options` name it, or why `language`
+/// cannot.
+fn invoke(language: &dyn Language, code: &str, options: &RunOptions) -> Result<Program, Error> {
+    language.invoke(code, &options.invocation).ok_or_else(|| {
+        Error::InvalidOption(format!(
+            "the {} language takes no arguments or module to run",
+            language.name()
+        ))
+    })
+}
+
 fn flatten(
     joined: Result<Result<RunResult, Error>, tokio::sync::oneshot::error::RecvError>,
 ) -> Result<RunResult, Error> {
@@ -277,6 +295,18 @@ struct FinishOnDrop(Arc<RunControl>);
 impl Drop for FinishOnDrop {
     fn drop(&mut self) {
         self.0.finish();
+    }
+}
+
+/// Drops the run's output senders once its caller has its answer, so the
+/// receiver sees the end even if a stopped guest thread lingers.
+struct Unstream([Capture; 2]);
+
+impl Drop for Unstream {
+    fn drop(&mut self) {
+        for capture in &self.0 {
+            capture.stream_to(None);
+        }
     }
 }
 

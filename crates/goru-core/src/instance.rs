@@ -15,7 +15,9 @@ pub(crate) mod memory;
 mod poll_oneoff;
 pub(crate) use host_dir::check as check_host_dirs;
 mod scratch;
+pub(crate) mod stdin;
 pub(crate) mod stdio;
+mod terminal;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,9 +30,10 @@ use wasmer::{Extern, Instance, Module, RuntimeError, Store};
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
 
 use crate::host::HostFunctions;
+use crate::output::OutputStream;
 use crate::protocol::EXCEPTION_REPORT_PATH;
 use crate::session::Link;
-use crate::{Error, GuestException, HostDir, Limits, Program, RunResult};
+use crate::{Error, GuestException, HostDir, Limits, Program, RunResult, Terminal};
 use classify::{Ended, classify};
 use control::RunControl;
 use memory::MemoryBudget;
@@ -44,7 +47,9 @@ use stdio::Capture;
 pub(crate) struct RunSpec {
     pub(crate) program: Program,
     pub(crate) limits: Limits,
-    pub(crate) stdin: Vec<u8>,
+    pub(crate) stdin: stdin::Stdin,
+    /// Which standard streams the guest is told are terminals.
+    pub(crate) terminal: Terminal,
     pub(crate) host: Vec<Arc<dyn HostFunctions>>,
     pub(crate) handle: tokio::runtime::Handle,
     pub(crate) stdout: Capture,
@@ -62,13 +67,14 @@ impl RunSpec {
     pub(crate) fn new(
         program: Program,
         limits: Limits,
-        stdin: Vec<u8>,
+        stdin: stdin::Stdin,
         host: Vec<Arc<dyn HostFunctions>>,
         handle: tokio::runtime::Handle,
     ) -> Self {
         Self {
-            stdout: Capture::new(limits.output_bytes),
-            stderr: Capture::new(limits.output_bytes),
+            stdout: Capture::new(OutputStream::Stdout, limits.output_bytes),
+            stderr: Capture::new(OutputStream::Stderr, limits.output_bytes),
+            terminal: Terminal::default(),
             budget: MemoryBudget::new(limits.memory_pages()),
             calls_left: Arc::new(AtomicUsize::new(limits.host_calls)),
             host_dirs: Vec::new(),
@@ -145,9 +151,9 @@ fn instantiate_and_start(
     let builder = WasiEnv::builder(name.as_str())
         .args(args)
         .envs(spec.program.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Box::new(virtual_fs::StaticFile::new(spec.stdin.clone())))
-        .stdout(spec.stdout.file())
-        .stderr(spec.stderr.file())
+        .stdin(spec.stdin.file(spec.limits.input_bytes, control))
+        .stdout(spec.stdout.file(control))
+        .stderr(spec.stderr.file(control))
         .fs(Arc::new(fs.clone()) as Arc<dyn FileSystem + Send + Sync>)
         .preopen_dir("/")
         .map_err(|e| setup("preopening /", &e))?
@@ -166,6 +172,7 @@ fn instantiate_and_start(
         fs.quota(),
         spec.limits.open_files,
     )?;
+    terminal::install(store, &mut imports, &func_env.env, spec.terminal)?;
 
     let instance = memory::with_budget(budget, || {
         Instance::new(store, module, &imports).map_err(Box::new)

@@ -85,6 +85,21 @@ pub trait Language: Send + Sync + fmt::Debug + 'static {
     /// How to run `code`: argv (argv\[0\] is the program name) and environment.
     fn program(&self, code: &str) -> Program;
 
+    /// How to run `code` as `invocation` names it: as a script of a given
+    /// name, or a module, with arguments (see [`RunOptions::script`](crate::RunOptions::script)).
+    /// `None` if the language cannot; the run then fails with
+    /// [`crate::Error::InvalidOption`].
+    ///
+    /// The default runs [`Language::program`] for code and scripts without
+    /// arguments (the script's name is not shown), and refuses modules and
+    /// arguments.
+    fn invoke(&self, code: &str, invocation: &Invocation) -> Option<Program> {
+        match invocation.main {
+            Main::Code | Main::Script(_) if invocation.args.is_empty() => Some(self.program(code)),
+            _ => None,
+        }
+    }
+
     /// How to start the interpreter as a session, if the language has one
     /// (default: it has not, and [`crate::Executor::session`] refuses it).
     ///
@@ -154,4 +169,30 @@ impl Program {
         self.env.push((key.into(), value.into()));
         self
     }
+}
+
+/// How a run's code is named and what arguments it is given, as on a
+/// command line: set with [`RunOptions::script`](crate::RunOptions::script),
+/// [`RunOptions::module`](crate::RunOptions::module) and
+/// [`RunOptions::args`](crate::RunOptions::args).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Invocation {
+    /// What the main program is.
+    pub main: Main,
+    /// The arguments after the program name.
+    pub args: Vec<String>,
+}
+
+/// The main program of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Main {
+    /// The run's code, as `-c CODE` (the default).
+    #[default]
+    Code,
+    /// The run's code, as a script file of this name.
+    Script(String),
+    /// This module of the language's library or packages (the run's code is
+    /// not used).
+    Module(String),
 }

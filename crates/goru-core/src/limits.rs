@@ -100,6 +100,10 @@ limits! {
     /// Bytes kept of each of stdout and stderr; the rest is dropped and the
     /// result flagged truncated. Default: 1 MiB.
     output_bytes: usize = 1 << 20,
+    /// Bytes the guest may read from stdin; a read past them fails (Python:
+    /// `OSError`), so a run never takes an endless input for a whole one.
+    /// A session's runs share it. Default: 1 GiB.
+    input_bytes: u64 = 1 << 30,
     /// Bytes the guest may store in its in-memory scratch filesystem (`/tmp`):
     /// the sum of its files' sizes, sparse or not. A write or truncate past it
     /// fails with `ENOSPC`. Default: 16 MiB.

@@ -1,11 +1,33 @@
-//! Options for one run: limits, stdin, host functions and mounted host
-//! directories.
+//! Options for one run: limits, stdin, output streaming, terminals, the
+//! command line, host functions and mounted host directories.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use tokio::io::AsyncRead;
+
+use crate::instance::stdin::Stdin;
+use crate::language::{Invocation, Main};
 use crate::limits::LimitOverrides;
+use crate::output::OutputSender;
 use crate::{CancelHandle, HostDir, HostFunctions, MountMode};
+
+/// Which of the guest's standard streams are terminals on the host side,
+/// as [`RunOptions::terminal`] tells the guest (`isatty()`). Default: none.
+///
+/// ```
+/// let terminal = goru_core::Terminal { stdout: true, ..Default::default() };
+/// assert!(!terminal.stdin);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terminal {
+    /// Whether stdin is a terminal.
+    pub stdin: bool,
+    /// Whether stdout is a terminal.
+    pub stdout: bool,
+    /// Whether stderr is a terminal.
+    pub stderr: bool,
+}
 
 /// How one run is set up. Unset limits fall back to the executor's defaults
 /// (see [`crate::ExecutorBuilder::default_limits`]); each limit of
@@ -26,7 +48,10 @@ pub struct RunOptions {
     /// The limits this run sets; their setters are made with [`crate::Limits`].
     pub(crate) limits: LimitOverrides,
     pub(crate) host: Vec<Arc<dyn HostFunctions>>,
-    pub(crate) stdin: Vec<u8>,
+    pub(crate) stdin: Stdin,
+    pub(crate) output: Option<OutputSender>,
+    pub(crate) terminal: Terminal,
+    pub(crate) invocation: Invocation,
     pub(crate) cancel: Option<CancelHandle>,
     /// Checked when the run starts.
     pub(crate) host_dirs: Vec<HostDir>,
@@ -49,8 +74,83 @@ impl RunOptions {
     /// Bytes the guest reads on stdin; after them it sees end of file.
     /// Without this the guest sees end of file at once, never the host's stdin.
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
-        self.stdin = bytes.into();
+        self.stdin = Stdin::Bytes(Arc::from(bytes.into()));
         self
+    }
+
+    /// Streams the guest's stdin from `reader`, read only as the guest reads
+    /// (a chunk of at most 64 KiB at a time, never the whole input at once),
+    /// until it ends. A read that waits on `reader` ends when the run is
+    /// stopped. Replaces [`RunOptions::stdin`]. The reader is used by the
+    /// first run (or session) started with these options or a clone of
+    /// them; any later one sees end of file at once.
+    ///
+    /// ```no_run
+    /// use goru_core::RunOptions;
+    ///
+    /// # async fn demo() -> std::io::Result<()> {
+    /// let input = tokio::fs::File::open("input.txt").await?;
+    /// let options = RunOptions::new().stdin_reader(input);
+    /// # let _ = options; Ok(()) }
+    /// ```
+    pub fn stdin_reader(mut self, reader: impl AsyncRead + Send + Unpin + 'static) -> Self {
+        self.stdin = Stdin::Reader(Arc::new(Mutex::new(Some(Box::new(reader)))));
+        self
+    }
+
+    /// Streams the guest's output to `sender` as it is written, besides
+    /// collecting it in the result; see [`crate::output_channel`]. For a
+    /// session, it streams everything the session's guest writes, except in
+    /// the runs that stream to a sender of their own
+    /// ([`crate::SessionRun::output`]).
+    pub fn output(mut self, sender: OutputSender) -> Self {
+        self.output = Some(sender);
+        self
+    }
+
+    /// Tells the guest which of its standard streams are terminals, e.g.
+    /// for `sys.stdout.isatty()`: a stream is one only if it says so here
+    /// (by default none is). A front end sets the streams it passes the
+    /// guest's bytes on to, so libraries colour their output only where
+    /// a terminal shows it.
+    pub fn terminal(mut self, terminal: Terminal) -> Self {
+        self.terminal = terminal;
+        self
+    }
+
+    /// Runs the code as a script named `name` (python3's `python3 NAME`):
+    /// the language shows `name` as the program name (`sys.argv[0]`) and in
+    /// tracebacks. Without it (or [`RunOptions::module`]), the code is run
+    /// as the command line's `-c CODE`.
+    pub fn script(mut self, name: impl Into<String>) -> Self {
+        self.invocation.main = Main::Script(name.into());
+        self
+    }
+
+    /// Runs the module `name` as the main program (python3's `-m NAME`),
+    /// from the language's standard library or its packages; the code
+    /// given to the run is then not used (pass `""`).
+    pub fn module(mut self, name: impl Into<String>) -> Self {
+        self.invocation.main = Main::Module(name.into());
+        self
+    }
+
+    /// The arguments after the program name (`sys.argv[1:]`). A language
+    /// that takes none refuses a run with arguments
+    /// ([`crate::Error::InvalidOption`]).
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.invocation.args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The program name and arguments set with [`RunOptions::script`],
+    /// [`RunOptions::module`] and [`RunOptions::args`].
+    pub fn invocation(&self) -> &Invocation {
+        &self.invocation
     }
 
     /// Lets `handle` stop this run.
@@ -117,8 +217,11 @@ impl RunOptions {
         self.host_dirs.iter()
     }
 
-    /// The stdin bytes set with [`RunOptions::stdin`].
+    /// The stdin bytes set with [`RunOptions::stdin`] (none for a reader).
     pub fn stdin_bytes(&self) -> &[u8] {
-        &self.stdin
+        match &self.stdin {
+            Stdin::Bytes(bytes) => bytes,
+            Stdin::Empty | Stdin::Reader(_) => &[],
+        }
     }
 }

@@ -66,6 +66,10 @@ pub struct RunResult {
     pub exception: Option<GuestException>,
     /// Wall-clock time of the run, instantiation included.
     pub duration: Duration,
+    /// Whether a session run ended by asking to exit (Python's `sys.exit()`,
+    /// `exit()`, `quit()`): the session goes on, and a REPL takes it as
+    /// the user leaving. Always false for a stateless run.
+    pub exited: bool,
 }
 
 impl RunResult {
@@ -83,6 +87,7 @@ impl RunResult {
             exit_code: exit_status(raw_exit),
             exception,
             duration: started.elapsed(),
+            exited: false,
         }
     }
 

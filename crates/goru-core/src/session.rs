@@ -25,6 +25,7 @@ use crate::instance::RunSpec;
 use crate::instance::control::{RunControl, SOFT_GRACE, STOP_GRACE, StopReason};
 use crate::instance::memory::MemoryBudget;
 use crate::instance::stdio::Capture;
+use crate::output::OutputSender;
 use crate::{Error, InterruptKind, Limits, Output, RunResult};
 pub(crate) use link::Link;
 use link::{Done, Mode, Request};
@@ -71,6 +72,9 @@ struct Inner {
     control: Arc<RunControl>,
     stdout: Capture,
     stderr: Capture,
+    /// Where output goes between runs and in runs without a sender of their
+    /// own; dropped when the guest is gone, so its receiver sees the end.
+    output: Arc<SessionOutput>,
     budget: Arc<MemoryBudget>,
     calls_left: Arc<AtomicUsize>,
     limits: Limits,
@@ -126,6 +130,8 @@ pub(crate) struct Start {
     pub(crate) requests: mpsc::UnboundedSender<Request>,
     pub(crate) ready: oneshot::Receiver<()>,
     pub(crate) handle: tokio::runtime::Handle,
+    /// The session's own output sender, if any.
+    pub(crate) output: Option<OutputSender>,
 }
 
 /// Runs a session's instance to its end, on a blocking thread.
@@ -145,7 +151,12 @@ pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session
         requests,
         ready,
         handle,
+        output,
     } = start;
+    let output = Arc::new(SessionOutput {
+        sender: Mutex::new(output),
+        captures: [spec.stdout.clone(), spec.stderr.clone()],
+    });
     let (ended_tx, mut ended_rx) = watch::channel(false);
     let ending = Arc::new(Ending {
         state: Mutex::new(EndState::default()),
@@ -159,6 +170,7 @@ pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session
         running: std::sync::atomic::AtomicBool::new(false),
         stdout: spec.stdout.clone(),
         stderr: spec.stderr.clone(),
+        output: output.clone(),
         budget: spec.budget.clone(),
         calls_left: spec.calls_left.clone(),
         limits: spec.limits,
@@ -169,6 +181,7 @@ pub(crate) async fn start(start: Start, run_guest: impl Guest) -> Result<Session
     guest_thread::spawn(&handle, move || {
         let outcome = guest_thread::catch_panic(|| run_guest(spec, &control));
         control.finish();
+        output.end();
         ending.record(outcome);
     })?;
     let session = Session { inner };
@@ -201,20 +214,58 @@ impl Session {
     /// that [`crate::check_code`] refuses fails with [`Error::InvalidCode`]
     /// and leaves the session as it was.
     pub async fn run(&self, code: &str) -> Result<RunResult, Error> {
-        self.run_mode(code, Mode::Exec).await
+        self.run_with(code, SessionRun::new()).await
     }
 
     /// Like [`Session::run`], as REPL input: the value of a final expression
     /// is printed (Python sets `_` to it, as its REPL does).
     pub async fn run_repl(&self, code: &str) -> Result<RunResult, Error> {
-        self.run_mode(code, Mode::Repl).await
+        self.run_with(code, SessionRun::new().repl(true)).await
+    }
+
+    /// [`Session::run`] or [`Session::run_repl`] as `run` says, e.g. with
+    /// its output streamed as it is written.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: goru_core::Session) -> Result<(), goru_core::Error> {
+    /// use goru_core::{SessionRun, output_channel};
+    ///
+    /// let (sender, mut receiver) = output_channel();
+    /// let shown = tokio::spawn(async move {
+    ///     let mut seen = Vec::new();
+    ///     while let Some(chunk) = receiver.recv().await {
+    ///         seen.extend(chunk.bytes);
+    ///     }
+    ///     seen
+    /// });
+    /// let result = session.run_with("print('hi')", SessionRun::new().output(sender)).await?;
+    /// assert_eq!(shown.await.expect("receiver"), result.stdout());
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_with(&self, code: &str, run: SessionRun) -> Result<RunResult, Error> {
+        crate::check_code(code)?;
+        let started = Instant::now();
+        let mode = if run.repl { Mode::Repl } else { Mode::Exec };
+        let (done, output) = self.request(code, mode, run.output).await?;
+        let mut result = RunResult::finished(output, done.exit_code, done.exception, started);
+        result.exited = done.exited;
+        Ok(result)
+    }
+
+    /// [`Session::run_with`], blocking the calling thread.
+    pub fn run_with_blocking(&self, code: &str, run: SessionRun) -> Result<RunResult, Error> {
+        let (session, code) = (self.clone(), code.to_owned());
+        block_on(
+            &self.inner.handle,
+            async move { session.run_with(&code, run).await },
+        )
     }
 
     /// Whether `code` is a complete statement, or needs more lines (an open
     /// block or bracket), as a REPL asks before running it. Code with a
     /// syntax error counts as complete: running it reports the error.
     pub async fn check_complete(&self, code: &str) -> Result<bool, Error> {
-        let (done, _) = self.request(code, Mode::Check).await?;
+        let (done, _) = self.request(code, Mode::Check, None).await?;
         Ok(done.complete.unwrap_or(true))
     }
 
@@ -261,24 +312,18 @@ impl Session {
             && self.inner.control.interrupt_softly(InterruptKind::Interrupt)
     }
 
-    async fn run_mode(&self, code: &str, mode: Mode) -> Result<RunResult, Error> {
-        crate::check_code(code)?;
-        let started = Instant::now();
-        let (done, output) = self.request(code, mode).await?;
-        Ok(RunResult::finished(
-            output,
-            done.exit_code,
-            done.exception,
-            started,
-        ))
-    }
-
-    async fn request(&self, code: &str, mode: Mode) -> Result<(Done, Output), Error> {
+    async fn request(
+        &self,
+        code: &str,
+        mode: Mode,
+        output: Option<OutputSender>,
+    ) -> Result<(Done, Output), Error> {
         let inner = &self.inner;
         let _turn = inner.turn.try_lock().map_err(|_| Error::SessionBusy)?;
         let sender = inner.open()?;
         // Whatever was printed between runs (late timers) is not this run's.
         let _ = (inner.stdout.take(), inner.stderr.take());
+        let _streaming = output.map(|output| StreamRun::to(inner, output));
         inner.calls_left.store(inner.limits.host_calls, Ordering::Release);
         let (reply, done) = oneshot::channel();
         inner.control.arm(inner.limits.timeout);
@@ -465,6 +510,84 @@ impl Drop for Inner {
     }
 }
 
+/// Streams one run's output to its own sender; back to the session's own
+/// when dropped (so the run's receiver sees the end).
+struct StreamRun<'a>(&'a Inner);
+
+impl<'a> StreamRun<'a> {
+    fn to(inner: &'a Inner, output: OutputSender) -> Self {
+        for capture in [&inner.stdout, &inner.stderr] {
+            capture.stream_to(Some(&output));
+        }
+        Self(inner)
+    }
+}
+
+impl Drop for StreamRun<'_> {
+    fn drop(&mut self) {
+        self.0.output.restore();
+    }
+}
+
+/// The session's own output sender and the sinks that stream to it.
+#[derive(Debug)]
+struct SessionOutput {
+    sender: Mutex<Option<OutputSender>>,
+    captures: [Capture; 2],
+}
+
+impl SessionOutput {
+    /// Streams to the session's sender again (after a run with its own).
+    fn restore(&self) {
+        let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
+        for capture in &self.captures {
+            capture.stream_to(sender.as_ref());
+        }
+    }
+
+    /// The guest is gone: no more streaming, and the receivers see the end.
+    fn end(&self) {
+        self.sender.lock().unwrap_or_else(PoisonError::into_inner).take();
+        for capture in &self.captures {
+            capture.stream_to(None);
+        }
+    }
+}
+
+/// What one run of a session is: script or REPL input, and where its
+/// output streams. For [`Session::run_with`].
+///
+/// ```
+/// let run = goru_core::SessionRun::new().repl(true);
+/// # let _ = run;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SessionRun {
+    repl: bool,
+    output: Option<OutputSender>,
+}
+
+impl SessionRun {
+    /// A script run ([`Session::run`]) whose output is only collected.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// As REPL input ([`Session::run_repl`]) if `repl`.
+    pub fn repl(mut self, repl: bool) -> Self {
+        self.repl = repl;
+        self
+    }
+
+    /// Streams this run's output to `sender` as it is written (see
+    /// [`crate::output_channel`]); the receiver sees the end once the run is
+    /// over and the senders are dropped.
+    pub fn output(mut self, sender: OutputSender) -> Self {
+        self.output = Some(sender);
+        self
+    }
+}
+
 /// Stops the guest unless defused: a run whose future is dropped midway.
 struct StopOnDrop(Option<Arc<RunControl>>);
 
@@ -518,7 +641,7 @@ mod tests {
         let spec = RunSpec::new(
             Program::new(["guest"]),
             limits,
-            Vec::new(),
+            Default::default(),
             Vec::new(),
             handle.clone(),
         );
@@ -530,6 +653,7 @@ mod tests {
             requests,
             ready,
             handle,
+            output: None,
         };
         let started = runtime.block_on(start(start_args, |_, _| panic!("a host bug, on purpose")));
         assert!(

@@ -13,7 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
-use goru_core::{InterruptKind, Language, Program, SoftInterrupt};
+use goru_core::{InterruptKind, Invocation, Language, Main, Program, SoftInterrupt};
 
 mod interrupt;
 
@@ -24,7 +24,9 @@ pub static PYTHON_WASM: &[u8] = include_bytes!(env!("GORU_PYTHON_WASM"));
 const PYTHON_WASM_SHA256: &str = env!("GORU_PYTHON_WASM_SHA256");
 
 /// The shim passed to `python -c`; the `goru` module's source follows as
-/// `sys.argv[1]`, the user's code as `sys.argv[2]`.
+/// `sys.argv[1]`, then (for a run, not a session) how the user's code is
+/// run (`-c`, `script` or `-m`), its program name, the code and the
+/// user's arguments.
 const SHIM: &str = include_str!("shim.py");
 
 /// The guest API: the `goru` module, whose names user code also finds in its
@@ -73,9 +75,16 @@ impl Language for Python {
     }
 
     fn program(&self, code: &str) -> Program {
-        Program::new(["python", "-c", SHIM, GORU_API, code])
-            // No .pyc writes into the read-only stdlib; hash seeds still vary per run.
-            .env("PYTHONDONTWRITEBYTECODE", "1")
+        program(code, &Invocation::default())
+    }
+
+    /// As python3 runs `-c CODE`, `SCRIPT` and `-m MODULE`: `sys.argv` is
+    /// the program name (`-c`, the script's name, the module's file) and the
+    /// arguments. A script is also a file in the guest, `/app/NAME`'s last
+    /// component, which is `__file__` and `sys.path[0]`; tracebacks show its
+    /// lines under NAME. A leading UTF-8 byte order mark is dropped.
+    fn invoke(&self, code: &str, invocation: &Invocation) -> Option<Program> {
+        Some(program(code, invocation))
     }
 
     /// The same shim without code: it loops on the session protocol.
@@ -88,4 +97,18 @@ impl Language for Python {
     fn soft_interrupt(&self, kind: InterruptKind) -> Option<SoftInterrupt> {
         Some(interrupt::soft_interrupt(kind))
     }
+}
+
+/// The shim's command line for `code` run as `invocation` says.
+fn program(code: &str, invocation: &Invocation) -> Program {
+    let (kind, name) = match &invocation.main {
+        Main::Script(name) => ("script", name.as_str()),
+        Main::Module(name) => ("-m", name.as_str()),
+        _ => ("-c", "-c"),
+    };
+    let args = ["python", "-c", SHIM, GORU_API, kind, name, code]
+        .into_iter()
+        .chain(invocation.args.iter().map(String::as_str));
+    // No .pyc writes into the read-only stdlib; hash seeds still vary per run.
+    Program::new(args).env("PYTHONDONTWRITEBYTECODE", "1")
 }

@@ -1,8 +1,10 @@
 # goru's Python guest shim: creates the `goru` module (its body, sys.argv[1], is
-# compiled on first use), runs the user's code (sys.argv[2]) as __main__ with
-# goru's names in its globals, and reports an uncaught exception to the host
-# before exiting with status 1. Without sys.argv[2] it is a session: it asks
-# the host for code over and over, keeping its globals, until told to close.
+# compiled on first use), runs the user's program as __main__ with goru's names
+# in its globals, and reports an uncaught exception to the host before exiting
+# with status 1. The program is sys.argv[2:]: KIND NAME CODE ARGS..., KIND being
+# "-c" (CODE), "script" (CODE as the script NAME) or "-m" (the module NAME).
+# Without them it is a session: it asks the host for code over and over,
+# keeping its globals, until told to close.
 import sys
 
 # The guest API. Keep in step with goru.py and goru.pyi.
@@ -122,9 +124,13 @@ class _AsyncioLoader:
         self._goru._install_event_loop(module)
 
 
+# Where a script's file goes, as `sys.path[0]`.
+_APP = "/app"
+
+
 def _goru_main():
     api = sys.argv.pop(1)
-    code = sys.argv.pop(1) if len(sys.argv) > 1 else None
+    program = sys.argv[1:]
     goru = _goru_module(api)
     sys.meta_path.insert(0, _AsyncioHook(goru))
     sys.path.append(_PACKAGES)
@@ -133,11 +139,18 @@ def _goru_main():
         scope[name] = _lazy_function(goru, name)
     for name in _GORU_OBJECTS:
         scope[name] = _LazyObject(goru, name)
-    if code is None:
+    if not program:
         _goru_session(goru, scope)
         return
+    kind, name, code, *args = program
+    code = code.removeprefix("\ufeff")
+    sys.argv[:] = [name, *args]
     try:
-        exec(compile(code, "<string>", "exec"), scope)
+        if kind == "-m":
+            _goru_run_module(name, scope)
+        else:
+            filename = "<string>" if kind == "-c" else _goru_script(name, code, scope)
+            exec(compile(code, filename, "exec"), scope)
     except SystemExit:
         raise
     except BaseException as exc:
@@ -150,6 +163,39 @@ def _goru_main():
         except BaseException:
             pass
         raise SystemExit(1)
+
+
+def _goru_script(name, code, scope):
+    # The script as a file, /app/BASENAME: __file__ and sys.path[0], and where
+    # tracebacks find its lines (they show NAME, as the user gave it).
+    import os
+
+    path = _APP + "/" + os.path.basename(name)
+    try:
+        os.makedirs(_APP, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(code)
+    except OSError:
+        path = name
+    if path != _APP + "/" + name:
+        # Not found by linecache's own search of sys.path: give it the lines.
+        import linecache
+
+        linecache.cache[name] = (len(code), None, code.splitlines(True), name)
+    scope["__file__"] = path
+    sys.path[0] = os.path.dirname(path) or _APP
+    return name
+
+
+def _goru_run_module(name, scope):
+    # As `python3 -m NAME`: in a fresh __main__ that has goru's names.
+    import runpy
+
+    main = type(sys)("__main__")
+    main.__dict__.update(scope)
+    sys.modules["__main__"] = main
+    sys.path[0] = ""
+    runpy._run_module_as_main(name, alter_argv=True)
 
 
 def _goru_session(goru, scope):
@@ -176,6 +222,7 @@ def _goru_session(goru, scope):
                 running[0] = False
         except SystemExit as exc:
             done["exit_code"] = _goru_exit_code(exc)
+            done["exited"] = True
         except BaseException as exc:
             done = {"exit_code": 1, "exception": _goru_report(exc, 2 if mode == "repl" else 1)}
         _goru_flush()

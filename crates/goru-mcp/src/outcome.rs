@@ -157,6 +157,7 @@ mod tests {
             exit_code: 0,
             exception: None,
             duration: Duration::from_millis(5),
+            exited: false,
         };
         let result = run_result(Ok(result), Duration::ZERO);
         assert_eq!(result.is_error, Some(false));
@@ -177,6 +178,7 @@ mod tests {
                 traceback: "Traceback (most recent call last):\n  ...\n".into(),
             }),
             duration: Duration::ZERO,
+            exited: false,
         };
         let result = run_result(Ok(result), Duration::ZERO);
         assert_eq!(result.is_error, Some(true));
@@ -195,6 +197,7 @@ mod tests {
                 traceback: traceback.into(),
             }),
             duration: Duration::ZERO,
+            exited: false,
         };
         let text = text(&run_result(Ok(printed), Duration::ZERO));
         assert_eq!(text.matches("Traceback").count(), 1, "{text}");

@@ -61,6 +61,7 @@ mod session_routes;
 mod sessions;
 mod shutdown;
 mod state;
+mod stream;
 pub mod units;
 mod wire;
 

@@ -131,6 +131,7 @@ mod tests {
                 traceback: "Traceback ...".into(),
             }),
             duration: Duration::from_millis(7),
+            exited: false,
         };
         let (response, logged) = respond(Ok(result), Duration::from_secs(9)).expect("a run result");
         assert_eq!(logged, "exception");

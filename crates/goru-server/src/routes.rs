@@ -15,7 +15,7 @@ use crate::metrics::METRICS_PATH;
 use crate::openapi::OPENAPI_PATH;
 use crate::state::AppState;
 use crate::wire::Reply;
-use crate::{auth, execute, metrics, openapi, request_log, session_routes, wire};
+use crate::{auth, execute, metrics, openapi, request_log, session_routes, stream, wire};
 
 /// The whole API over `state`.
 pub fn router(state: AppState) -> Router {
@@ -24,9 +24,11 @@ pub fn router(state: AppState) -> Router {
         .route(METRICS_PATH, get(metrics::metrics))
         .route(OPENAPI_PATH, get(openapi::openapi))
         .route("/execute", post(execute::execute))
+        .route("/execute/stream", post(stream::execute))
         .route("/sessions", post(session_routes::create))
         .route("/sessions/{id}", delete(session_routes::delete))
         .route("/sessions/{id}/exec", post(session_routes::exec))
+        .route("/sessions/{id}/exec/stream", post(stream::session_exec))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run bottom-up: the log wraps everything, the answer format

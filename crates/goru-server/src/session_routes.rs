@@ -146,6 +146,6 @@ pub async fn delete(
 }
 
 /// The `{id}` of the path; a path that does not decode names no session.
-fn session_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+pub(crate) fn session_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     path.map(|Path(id)| id).map_err(|_| ApiError::unknown_session())
 }

@@ -26,9 +26,10 @@
 
 pub use goru_core::{
     CancelHandle, Compiler, Error, ErrorKind, Executor, ExecutorBuilder, GuestException, HOST_CHANNEL_PATH,
-    HostDir, HostError, HostFunctions, HostFuture, Language, Limits, MountMode, Output, Program, RunOptions,
-    RunResult, SESSION_NEXT_FUNCTION, Session, SessionEnd, TrapKind, check_code, host_call_deadline,
-    host_error_kinds,
+    HostDir, HostError, HostFunctions, HostFuture, Invocation, Language, Limits, Main, MountMode, Output,
+    OutputChunk, OutputReceiver, OutputSender, OutputStream, Program, RunOptions, RunResult,
+    SESSION_NEXT_FUNCTION, Session, SessionEnd, SessionRun, Terminal, TrapKind, check_code,
+    host_call_deadline, host_error_kinds, output_channel,
 };
 /// The capabilities: key-value store, HTTP, mounted directories.
 #[cfg(feature = "hostfn")]

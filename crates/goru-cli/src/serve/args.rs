@@ -14,6 +14,8 @@ Routes (JSON or MessagePack bodies; all in docs/server.md):
   POST   /execute             {code, lang?, timeout?, stdin?}  -> run result
   POST   /sessions            {lang?, timeout?, stdin?}        -> 201 {session_id, lang}
   POST   /sessions/{id}/exec  {code, repl?, timeout?}          -> run result
+  POST   /execute/stream, /sessions/{id}/exec/stream           -> NDJSON: output
+                                as the guest writes it, then the run result
   DELETE /sessions/{id}                                        -> 204
   GET    /health              (no token needed)                -> {status: \"ok\", ...}
   GET    /metrics             Prometheus text format

@@ -69,6 +69,27 @@ fn repl_takes_the_capability_and_limit_flags() {
 }
 
 #[test]
+fn exit_quit_and_dot_exit_leave_the_repl() {
+    for (input, status) in [
+        ("print('in')\nexit()\nprint('never')\n", 0),
+        ("print('in')\nquit(3)\nprint('never')\n", 3),
+        ("import sys\nprint('in')\nsys.exit(4)\nprint('never')\n", 4),
+    ] {
+        let out = goru_piped(&["repl"], input.as_bytes());
+        assert_eq!(
+            (out.status, out.stdout()),
+            (Some(status), "in\n".into()),
+            "{input:?}: {out:?}"
+        );
+    }
+    let out = goru_piped(
+        &["repl", "-l", "js"],
+        b"console.log('in')\n.exit\nconsole.log('never')\n",
+    );
+    assert_eq!((out.status, out.stdout()), (Some(0), "in\n".into()), "{out:?}");
+}
+
+#[test]
 fn repl_refuses_a_file() {
     let out = goru_piped(&["repl", "x.py"], b"");
     assert_eq!(out.status, Some(2), "{out:?}");
@@ -84,13 +105,18 @@ struct Terminal {
 
 impl Terminal {
     fn start(args: &str) -> Option<Self> {
+        Self::start_in(args, &std::env::temp_dir().join("goru-repl-test-data"))
+    }
+
+    /// With `data` as the user's data directory (where history goes by default).
+    fn start_in(args: &str, data: &std::path::Path) -> Option<Self> {
         warm_cache();
         let bin = env!("CARGO_BIN_EXE_goru");
         let mut child = Command::new("script")
             .args(["-qec", &format!("{bin} repl {args}"), "/dev/null"])
             .env("GORU_CACHE_DIR", cache_dir())
             .env("HOME", std::env::temp_dir()) // history goes to a scratch place
-            .env("XDG_DATA_HOME", std::env::temp_dir().join("goru-repl-test-data"))
+            .env("XDG_DATA_HOME", data)
             .env("TERM", "xterm")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -201,4 +227,38 @@ fn on_a_terminal_ctrl_c_interrupts_the_running_input_and_keeps_the_session() {
     term.send("\x04");
     let status = term.child.wait().expect("waiting for goru");
     assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn tab_completes_names_in_scope_and_history_goes_to_the_file_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("hist");
+    let args = format!("--history {}", history.display());
+    let Some(mut term) = Terminal::start_in(&args, &dir.path().join("data")) else {
+        eprintln!("skipped: util-linux `script` is not available");
+        return;
+    };
+    term.expect(">>> ");
+    term.send("unusual_name = 41\r");
+    term.expect(">>> ");
+    // One candidate: Tab completes it in place.
+    term.send("unusual_n\t + 1\r");
+    term.expect("42");
+    term.expect(">>> ");
+    // Attributes after a dot, from the live objects.
+    term.send("import json\r");
+    term.expect(">>> ");
+    term.send("json.dum\t\t");
+    term.expect("json.dumps");
+    term.send("\x03");
+    term.expect(">>> ");
+    term.send("exit()\r");
+    let status = term.child.wait().expect("waiting for goru");
+    assert!(status.success(), "{status:?}");
+    let saved = std::fs::read_to_string(&history).expect("the history file");
+    assert!(saved.contains("unusual_name = 41"), "{saved}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "the default history file is not used"
+    );
 }

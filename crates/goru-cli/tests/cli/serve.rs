@@ -18,6 +18,7 @@ mod compat;
 mod fleet;
 mod load;
 mod schema;
+mod stream;
 
 /// Bounds no healthy run comes near; only there so a broken server fails
 /// the test instead of hanging it.

@@ -32,7 +32,7 @@ use virtual_fs::{
 use crate::{Error, Limits};
 use device::OpenDevice;
 use file::{FileData, OpenFile};
-pub(crate) use imports::install as install_imports;
+pub(crate) use imports::{MODULE as WASI_MODULE, install as install_imports, typed as typed_import};
 pub(crate) use quota::Quota;
 use tree::{Kind, Mounted, NodeId, Parent, Resolved, Tree};
 

@@ -59,6 +59,9 @@ pub(crate) struct Done {
     pub(crate) exception: Option<GuestException>,
     #[serde(default)]
     pub(crate) complete: Option<bool>,
+    /// The run ended by asking to exit.
+    #[serde(default)]
+    pub(crate) exited: bool,
 }
 
 /// Shared by the session handle and the guest's channel.

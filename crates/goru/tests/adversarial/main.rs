@@ -12,3 +12,4 @@ mod memory_writer;
 mod panics;
 mod resources;
 mod session_frames;
+mod streams;

@@ -28,4 +28,5 @@ mod read_only_dirs;
 mod recursion;
 mod sessions;
 mod soft_interrupts;
+mod streaming;
 mod stubs;

@@ -33,7 +33,8 @@ use wasmer_wasix::types::wasi::Errno;
 use super::Quota;
 use crate::Error;
 
-const MODULE: &str = "wasi_snapshot_preview1";
+/// The WASI (preview 1) import module.
+pub(crate) const MODULE: &str = "wasi_snapshot_preview1";
 
 /// Replaces `fd_write`, `fd_pwrite`, `path_open` and `fd_close` in
 /// `imports`. `env` is the WASI environment the originals were made with;
@@ -161,7 +162,8 @@ impl OpenCount {
 }
 
 /// The original import `name`, typed; `None` if there is none.
-fn typed<Args, Rets>(
+/// The import `name` of `imports`, typed, if the module has it.
+pub(crate) fn typed<Args, Rets>(
     store: &Store,
     imports: &Imports,
     name: &str,
