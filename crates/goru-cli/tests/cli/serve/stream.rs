@@ -112,7 +112,7 @@ fn execute_stream_keeps_the_output_cap_and_reports_a_stop() {
     assert_eq!(streamed, "x".repeat(10));
     assert_eq!(result["type"], "result");
     assert_eq!(result["truncated"], true);
-    assert_eq!(result["error"]["code"], "timeout");
+    assert_eq!(result["error_code"], "timeout");
 }
 
 #[test]
