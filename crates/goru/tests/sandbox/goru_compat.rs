@@ -46,6 +46,8 @@ fn time_now_and_time_time_are_host_time() {
 /// goru's mutators reply "ok" (hostfunc/kv.go, hostfunc/fs.go).
 #[test]
 fn mutators_return_ok() {
+    // The calls of one run_async batch run concurrently: the async remove
+    // takes a file written before the batch, never one written in it.
     let dir = tempfile::tempdir().unwrap();
     let grant = Capabilities::new()
         .kv()
@@ -55,7 +57,7 @@ fn mutators_return_ok() {
         "print(kv.set('a', 1), kv.delete('a'), kv_set('b', 2), kv_delete('b'))\n\
          print(fs.mkdir('/out/d'), fs.write_text('/out/d/f.txt', 'x'), fs.write_json('/out/j.json', [1]))\n\
          print(fs.remove('/out/d/f.txt'), fs_write('/out/g.txt', 'y'), fs_mkdir('/out/e'), fs_remove('/out/e'))\n\
-         print(run_async(kv.async_set('c', 3), fs.async_write_text('/out/h.txt', 'z'), fs.async_remove('/out/h.txt')))",
+         print(run_async(kv.async_set('c', 3), fs.async_write_text('/out/h.txt', 'z'), fs.async_remove('/out/g.txt')))",
         granted(&grant),
     );
     assert_eq!(out, "ok ok ok ok\nok ok ok\nok ok ok ok\n['ok', 'ok', 'ok']\n");
