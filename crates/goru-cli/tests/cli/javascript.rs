@@ -83,3 +83,25 @@ fn stack_traces_name_the_file_the_code_or_stdin() {
         "ReferenceError: undefinedName is not defined\n    at <stdin>:2:1\n"
     );
 }
+
+#[test]
+fn modules_in_a_mounted_directory_import_each_other_relatively() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("b.mjs"), "export const x = 41;\n").expect("b.mjs");
+    std::fs::write(
+        dir.path().join("a.mjs"),
+        "import { x } from \"./b.mjs\";\nconsole.log(x + 1);\n",
+    )
+    .expect("a.mjs");
+    let mount = format!("/m:{}:ro", dir.path().display());
+    let out = goru(&[
+        "--mount",
+        &mount,
+        "-l",
+        "js",
+        "--module",
+        "-c",
+        "import \"/m/a.mjs\";",
+    ]);
+    assert_eq!((out.status, out.stdout()), (Some(0), "42\n".into()), "{out:?}");
+}
