@@ -34,15 +34,25 @@ pub fn interrupting<T>(session: &Session, run: impl FnOnce() -> T) -> T {
 }
 
 /// Starts, once, a thread that takes Ctrl-C over from the default action.
+/// The handler is in place when this returns: a Ctrl-C from then on never
+/// takes the default action (ending goru with no word), and none is missed
+/// between two waits.
 fn start_listener() {
     static LISTENING: OnceLock<()> = OnceLock::new();
     LISTENING.get_or_init(|| {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
             return;
         };
+        let interrupts = {
+            let _entered = runtime.enter();
+            interrupts()
+        };
+        let Ok(mut interrupts) = interrupts else {
+            return;
+        };
         std::thread::spawn(move || {
             runtime.block_on(async {
-                while tokio::signal::ctrl_c().await.is_ok() {
+                while interrupts.recv().await.is_some() {
                     let running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner).clone();
                     match running {
                         Some(session) if !session.interrupt() => session.close(),
@@ -55,4 +65,16 @@ fn start_listener() {
             });
         });
     });
+}
+
+/// Ctrl-C as a stream; its handler is installed by the time this returns
+/// (it must be called inside a tokio runtime).
+#[cfg(unix)]
+fn interrupts() -> std::io::Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+}
+
+#[cfg(windows)]
+fn interrupts() -> std::io::Result<tokio::signal::windows::CtrlC> {
+    tokio::signal::windows::ctrl_c()
 }

@@ -101,6 +101,8 @@ struct Terminal {
     child: Child,
     output: mpsc::Receiver<Vec<u8>>,
     seen: String,
+    /// All it showed, for failure messages.
+    transcript: String,
 }
 
 impl Terminal {
@@ -137,6 +139,7 @@ impl Terminal {
             child,
             output,
             seen: String::new(),
+            transcript: String::new(),
         })
     }
 
@@ -150,10 +153,28 @@ impl Terminal {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.output.recv_timeout(left) {
-                Ok(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(chunk) => {
+                    let chunk = String::from_utf8_lossy(&chunk);
+                    self.seen.push_str(&chunk);
+                    self.transcript.push_str(&chunk);
+                }
                 Err(_) => panic!("no {text:?} in the terminal; it shows {:?}", self.seen),
             }
         }
+    }
+
+    /// Waits for goru to end and checks it exited 0; a failure shows all
+    /// that the terminal showed.
+    fn exits_0(&mut self) {
+        let status = self.child.wait().expect("waiting for goru");
+        while let Ok(chunk) = self.output.recv_timeout(Duration::from_secs(5)) {
+            self.transcript.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(
+            status.success(),
+            "{status:?}; the terminal showed {:?}",
+            self.transcript
+        );
     }
 
     fn send(&mut self, keys: &str) {
@@ -196,8 +217,7 @@ fn on_a_terminal_prompts_editing_history_and_control_keys_work() {
     term.expect(">>> ");
     // Ctrl-D ends the REPL.
     term.send("\x04");
-    let status = term.child.wait().expect("waiting for goru");
-    assert!(status.success(), "{status:?}");
+    term.exits_0();
 }
 
 #[test]
@@ -225,8 +245,7 @@ fn on_a_terminal_ctrl_c_interrupts_the_running_input_and_keeps_the_session() {
     term.expect("(42, True)");
     term.expect(">>> ");
     term.send("\x04");
-    let status = term.child.wait().expect("waiting for goru");
-    assert!(status.success(), "{status:?}");
+    term.exits_0();
 }
 
 #[test]
@@ -253,8 +272,7 @@ fn tab_completes_names_in_scope_and_history_goes_to_the_file_given() {
     term.send("\x03");
     term.expect(">>> ");
     term.send("exit()\r");
-    let status = term.child.wait().expect("waiting for goru");
-    assert!(status.success(), "{status:?}");
+    term.exits_0();
     let saved = std::fs::read_to_string(&history).expect("the history file");
     assert!(saved.contains("unusual_name = 41"), "{saved}");
     assert!(
