@@ -115,7 +115,11 @@ impl Terminal {
         warm_cache();
         let bin = env!("CARGO_BIN_EXE_goru");
         let mut child = Command::new("script")
-            .args(["-qec", &format!("{bin} repl {args}"), "/dev/null"])
+            // `exec`: script runs the command with `$SHELL -c`; a shell left
+            // in between (dash, where SHELL is unset) shares goru's process
+            // group, so gets each Ctrl-C too and reports it (status 130).
+            .args(["-qec", &format!("exec {bin} repl {args}"), "/dev/null"])
+            .env("SHELL", "/bin/sh")
             .env("GORU_CACHE_DIR", cache_dir())
             .env("HOME", std::env::temp_dir()) // history goes to a scratch place
             .env("XDG_DATA_HOME", data)
