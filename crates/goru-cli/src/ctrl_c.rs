@@ -1,7 +1,10 @@
 //! Ctrl-C while the REPL runs an input: a soft interrupt of that input
-//! (Python raises `KeyboardInterrupt`; the session keeps its state), not
-//! the end of goru. A language without soft interrupts has its session
-//! closed instead (the REPL then starts a fresh one). With no input running,
+//! (Python raises `KeyboardInterrupt`, JavaScript `InternalError:
+//! interrupted`; the session keeps its state), not the end of goru. A second
+//! Ctrl-C during the same input, or one in a language without soft
+//! interrupts, closes the session instead (the REPL then starts a fresh
+//! one): code that ignores the interrupt, or cannot see it, still stops.
+//! With no input running,
 //! Ctrl-C ends goru as it would without this when input is piped; on a
 //! terminal the line editor takes Ctrl-C as a key while it reads, and one
 //! that comes between reading and running is dropped.
@@ -12,7 +15,14 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use goru::Session;
 
 /// The session whose input is running, if one is.
-static RUNNING: Mutex<Option<Session>> = Mutex::new(None);
+static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
+
+/// An input being run.
+struct Running {
+    session: Session,
+    /// Whether it was interrupted softly already.
+    interrupted: bool,
+}
 
 /// Whether a Ctrl-C with no input running ends goru.
 static IDLE_EXITS: AtomicBool = AtomicBool::new(true);
@@ -27,7 +37,10 @@ pub fn listen(interactive: bool) {
 /// Runs `run` (an input of `session`) with Ctrl-C interrupting it.
 pub fn interrupting<T>(session: &Session, run: impl FnOnce() -> T) -> T {
     start_listener();
-    *RUNNING.lock().unwrap_or_else(PoisonError::into_inner) = Some(session.clone());
+    *RUNNING.lock().unwrap_or_else(PoisonError::into_inner) = Some(Running {
+        session: session.clone(),
+        interrupted: false,
+    });
     let result = run();
     RUNNING.lock().unwrap_or_else(PoisonError::into_inner).take();
     result
@@ -53,10 +66,12 @@ fn start_listener() {
         std::thread::spawn(move || {
             runtime.block_on(async {
                 while interrupts.recv().await.is_some() {
-                    let running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner).clone();
-                    match running {
-                        Some(session) if !session.interrupt() => session.close(),
-                        Some(_) => {}
+                    let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+                    match running.as_mut() {
+                        Some(input) if input.interrupted || !input.session.interrupt() => {
+                            input.session.close()
+                        }
+                        Some(input) => input.interrupted = true,
                         // 128 + SIGINT, as a process killed by it reports.
                         None if IDLE_EXITS.load(Ordering::Acquire) => std::process::exit(130),
                         None => {}

@@ -8,7 +8,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use goru::{Error, Language, Session};
+use goru::{Error, Language, RunResult, Session, SessionRun};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{Config, Editor};
@@ -16,7 +16,7 @@ use rustyline::{Config, Editor};
 use complete::Names;
 
 use crate::failure::{Failure, stopped};
-use crate::run::{executor, options, write_output};
+use crate::run::{executor, note_truncation, options};
 use crate::run_args::RunArgs;
 
 /// The options of `goru repl` besides those of `goru run`.
@@ -200,9 +200,9 @@ pub fn repl(repl: &ReplArgs, args: &RunArgs) -> Result<u8, Failure> {
         }
         let chunk = std::mem::take(&mut pending);
         input.remember(&chunk);
-        match crate::ctrl_c::interrupting(&session, || session.run_repl_blocking(&chunk)) {
+        match run_streamed(&session, &chunk) {
             Ok(result) => {
-                write_output(&result.output, args.output_limit);
+                note_truncation(&result.output, args.output_limit);
                 if result.exited {
                     status = u8::try_from(result.exit_code).unwrap_or(u8::MAX);
                     break;
@@ -212,7 +212,7 @@ pub fn repl(repl: &ReplArgs, args: &RunArgs) -> Result<u8, Failure> {
             Err(error @ Error::InvalidCode(_)) => eprintln!("goru: {error}"),
             Err(error) => {
                 if let Some(output) = error.output() {
-                    write_output(output, args.output_limit);
+                    note_truncation(output, args.output_limit);
                 }
                 if session.is_open() {
                     // Interrupted at its time limit and back: state kept.
@@ -226,6 +226,23 @@ pub fn repl(repl: &ReplArgs, args: &RunArgs) -> Result<u8, Failure> {
     }
     session.close();
     Ok(status)
+}
+
+/// Runs one input, writing its output as the guest writes it, with Ctrl-C
+/// interrupting it.
+fn run_streamed(session: &Session, input: &str) -> Result<RunResult, Error> {
+    let (sender, mut receiver) = goru::output_channel();
+    let writer = std::thread::spawn(move || {
+        while let Some(chunk) = receiver.blocking_recv() {
+            crate::stream::write_chunk(&chunk);
+        }
+    });
+    let result = crate::ctrl_c::interrupting(session, || {
+        session.run_with_blocking(input, SessionRun::new().repl(true).output(sender))
+    });
+    // The channel ends with the run: all it carried is written.
+    let _ = writer.join();
+    result
 }
 
 /// What the user is told about a run's error.

@@ -222,16 +222,8 @@ fn source_name(source: &Source<'_>) -> String {
     }
 }
 
-/// Writes the guest's bytes untouched, then a note for each truncated stream.
-pub fn write_output(output: &Output, limit: usize) {
-    // A closed pipe (`goru ... | head`) is not an error worth reporting.
-    let _ = write_all_flush(&mut std::io::stdout().lock(), &output.stdout);
-    let _ = write_all_flush(&mut std::io::stderr().lock(), &output.stderr);
-    note_truncation(output, limit);
-}
-
 /// A note on stderr for each stream the output cap cut.
-fn note_truncation(output: &Output, limit: usize) {
+pub fn note_truncation(output: &Output, limit: usize) {
     let mut stderr = std::io::stderr().lock();
     for (name, truncated) in [
         ("stdout", output.stdout_truncated),
@@ -241,11 +233,6 @@ fn note_truncation(output: &Output, limit: usize) {
             let _ = writeln!(stderr, "goru: {name} truncated at {limit} bytes");
         }
     }
-}
-
-fn write_all_flush(stream: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
-    stream.write_all(bytes)?;
-    stream.flush()
 }
 
 /// The process status for a guest that ran to its end: its own (goru

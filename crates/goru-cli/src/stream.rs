@@ -80,7 +80,7 @@ pub fn run(
 
 /// Writes the guest's bytes untouched; a closed pipe (`goru ... | head`) is
 /// not an error worth reporting, and the guest goes on.
-fn write_chunk(chunk: &OutputChunk) {
+pub fn write_chunk(chunk: &OutputChunk) {
     let _ = match chunk.stream {
         OutputStream::Stdout => write_flush(&mut std::io::stdout().lock(), &chunk.bytes),
         OutputStream::Stderr => write_flush(&mut std::io::stderr().lock(), &chunk.bytes),

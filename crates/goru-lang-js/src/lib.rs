@@ -13,7 +13,9 @@
 //! ```
 #![deny(missing_docs)]
 
-use goru_core::{Language, Program};
+mod interrupt;
+
+use goru_core::{InterruptKind, Language, Program, SoftInterrupt};
 
 /// The interpreter module: QuickJS-NG 0.11.0 `qjs`, pinned by SHA-256 in
 /// this crate's `interpreter.toml`, with goru's patches: its stack check works and
@@ -160,6 +162,10 @@ impl Language for JavaScriptFile {
     fn session_program(&self) -> Option<Program> {
         JavaScript.session_program()
     }
+
+    fn soft_interrupt(&self, kind: InterruptKind) -> Option<SoftInterrupt> {
+        JavaScript.soft_interrupt(kind)
+    }
 }
 
 impl Language for JavaScript {
@@ -184,5 +190,12 @@ impl Language for JavaScript {
     /// The same shim without code: it loops on the session protocol.
     fn session_program(&self) -> Option<Program> {
         Some(Program::new(QJS_ARGS))
+    }
+
+    /// quickjs-libc's pending `SIGINT`, for either kind: the running code
+    /// gets `InternalError: interrupted`, which no `catch` in it stops (see
+    /// the `interrupt` module).
+    fn soft_interrupt(&self, _kind: InterruptKind) -> Option<SoftInterrupt> {
+        Some(interrupt::soft_interrupt())
     }
 }

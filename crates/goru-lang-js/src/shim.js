@@ -192,8 +192,15 @@
   }
 
   // Each chunk is a global script, so its `let` and `const` persist too.
+  // The host interrupts a run by making SIGINT pending; only code run by
+  // std.evalScript sees it (as an uncatchable "InternalError: interrupted"
+  // that evalScript hands back as an ordinary error), and each evalScript
+  // clears it on its way out. So an interrupt that came after the last
+  // run's code had returned (while its timers ran) is cleared here, by an
+  // empty evalScript, and not taken for this run's.
   function runChunk(source, repl) {
     const done = { exit_code: 0, exception: null };
+    std.evalScript("");
     try {
       const value = std.evalScript(source, { backtrace_barrier: true });
       if (repl) show(value);

@@ -253,6 +253,64 @@ fn on_a_terminal_ctrl_c_interrupts_the_running_input_and_keeps_the_session() {
 }
 
 #[test]
+fn on_a_terminal_ctrl_c_interrupts_running_javascript_and_keeps_the_session() {
+    let Some(mut term) = Terminal::start("-l js") else {
+        eprintln!("skipped: util-linux `script` is not available");
+        return;
+    };
+    term.expect("> ");
+    term.send("let x = 6; var n = 0\r");
+    term.expect("> ");
+    term.send("for (;;) { try { n++ } catch (e) {} }\r");
+    std::thread::sleep(Duration::from_secs(2));
+    term.send("\x03");
+    term.expect("InternalError: interrupted");
+    term.expect("> ");
+    term.send("[x * 7, n > 0]\r");
+    term.expect("[ 42, true ]");
+    term.expect("> ");
+    term.send(".exit\r");
+    term.exits_0();
+}
+
+/// Code that swallows the interrupt is ended by a second Ctrl-C: the REPL
+/// says so and goes on in a fresh session.
+#[test]
+fn on_a_terminal_a_second_ctrl_c_ends_code_that_ignores_the_first() {
+    let Some(mut term) = Terminal::start("") else {
+        eprintln!("skipped: util-linux `script` is not available");
+        return;
+    };
+    term.expect(">>> ");
+    term.send("x = 6\r");
+    term.expect(">>> ");
+    term.send("while True:\r");
+    term.expect("... ");
+    term.send("    try:\r");
+    term.expect("... ");
+    // (Not a loop first in the `try`: CPython 3.12.0 does not catch an
+    // asynchronous exception there.)
+    term.send("        n = 0\r");
+    term.expect("... ");
+    term.send("        while True: n += 1\r");
+    term.expect("... ");
+    term.send("    except KeyboardInterrupt: print('swallowed')\r");
+    term.expect("... ");
+    term.send("\r");
+    std::thread::sleep(Duration::from_secs(2));
+    term.send("\x03");
+    term.expect("swallowed");
+    term.send("\x03");
+    term.expect("the session was restarted and its state is lost");
+    term.expect(">>> ");
+    term.send("'x' in globals()\r");
+    term.expect("False");
+    term.expect(">>> ");
+    term.send("\x04");
+    term.exits_0();
+}
+
+#[test]
 fn tab_completes_names_in_scope_and_history_goes_to_the_file_given() {
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("hist");

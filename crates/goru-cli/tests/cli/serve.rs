@@ -470,12 +470,16 @@ fn session_errors_busy_ended_and_too_many() {
     assert_error(&busy, 409, "busy");
     assert_eq!(runner.join().expect("the slow exec").stdout(), "slept\n");
 
-    // A run that times out ends the session: later execs get 410.
-    // (JS: its start-up, which the timeout also bounds, takes milliseconds.)
+    // A run that times out and does not give way ends the session: later
+    // execs get 410. (JS: its start-up, which the timeout also bounds, takes
+    // milliseconds; a promise job runs where no soft interrupt reaches.)
     let short = json!({"lang": "js", "timeout": "1s"});
     server.delete(&format!("/sessions/{other}"));
     let ending = server.session(short);
-    let reply = server.exec(&ending, "console.log('going'); for (;;) {}");
+    let reply = server.exec(
+        &ending,
+        "console.log('going'); setTimeout(() => { for (;;) {} }, 0)",
+    );
     assert_eq!(
         (reply.status, reply.error_code()),
         (200, Some("timeout")),

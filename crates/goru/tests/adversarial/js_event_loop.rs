@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use goru::{Error, JavaScript, JavaScriptFile, RunOptions};
 
 use crate::child::contained;
-use crate::guest::{STOP_BOUND, TIMEOUT, executor};
+use crate::guest::{SOFT_GRACE, STOP_BOUND, TIMEOUT, executor};
 use crate::test_name;
 
 /// Runs `code` (as `language`) to its timeout; the answer comes within the stop bound.
@@ -109,4 +109,42 @@ fn a_module_that_imports_itself_forever_ends() {
             Err(other) => panic!("{other:?}"),
         }
     });
+}
+
+/// A session run at its deadline is interrupted softly, which JavaScript
+/// sees only in code that `std.evalScript` runs: a guest that spins in a
+/// promise job or a microtask (after its code returned), or in a timer a
+/// previous run left, gives no way. Each is stopped hard within the grace
+/// and the stop bound, and the session ends.
+#[test]
+fn a_session_run_that_spins_where_the_interrupt_cannot_reach_is_stopped_hard() {
+    contained(
+        &test_name!(a_session_run_that_spins_where_the_interrupt_cannot_reach_is_stopped_hard),
+        || {
+            let exec = executor();
+            for (before, spin) in [
+                ("", "Promise.resolve().then(() => { for (;;) {} })"),
+                ("", "queueMicrotask(() => { for (;;) {} })"),
+                (
+                    "",
+                    "(async () => { for (;;) { await null; for (let i = 0; i < 1e5; i++) {} } })()",
+                ),
+                ("setTimeout(() => { for (;;) {} }, 5)", "console.log('next')"),
+            ] {
+                let session = exec
+                    .session_blocking(&JavaScript, RunOptions::new().timeout(TIMEOUT))
+                    .unwrap();
+                session.run_blocking(before).unwrap();
+                let started = Instant::now();
+                let err = session.run_blocking(spin).unwrap_err();
+                let took = started.elapsed();
+                assert!(matches!(err, Error::Timeout { .. }), "{spin}: {err:?}");
+                assert!(
+                    took < TIMEOUT + SOFT_GRACE + STOP_BOUND,
+                    "{spin}: the run took {took:?}"
+                );
+                assert!(!session.is_open(), "{spin}");
+            }
+        },
+    );
 }

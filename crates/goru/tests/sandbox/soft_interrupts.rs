@@ -106,16 +106,91 @@ fn a_guest_that_ignores_the_interrupt_is_stopped_hard() {
     }
 }
 
-/// JavaScript has no soft interrupt yet: its timeouts end the session.
+fn javascript_session(timeout: Duration) -> Session {
+    executor()
+        .session_blocking(&JavaScript, RunOptions::new().timeout(timeout))
+        .unwrap()
+}
+
+/// JavaScript's soft interrupt is QuickJS's own: an `InternalError:
+/// interrupted` that no `catch` or `finally` in the code runs for.
 #[test]
-fn javascript_has_no_soft_interrupt() {
-    let session = executor()
-        .session_blocking(&JavaScript, RunOptions::new().timeout(Duration::from_secs(1)))
-        .unwrap();
+fn a_timed_out_javascript_run_is_interrupted_and_the_session_keeps_its_state() {
+    let session = javascript_session(Duration::from_secs(2));
+    session.run_blocking("var x = 41; let kept = 'yes';").unwrap();
+    for spin in [
+        "for (;;) {}",
+        "for (;;) { try { for (;;) {} } catch (e) {} finally { console.log('finally ran') } }",
+        "function* f() { for (;;) yield 1 } for (const _ of f()) {}",
+        "os.sleep(3600 * 1000); for (;;) {}",
+    ] {
+        let stderr = timed_out(session.run_blocking(spin));
+        assert!(stderr.contains("InternalError: interrupted"), "{spin}: {stderr}");
+        assert!(!stderr.contains("finally ran"), "{spin}: {stderr}");
+        assert!(session.is_open(), "{spin}");
+        let result = session.run_blocking("x += 1; console.log(x, kept)").unwrap();
+        let (count, kept) = result
+            .stdout_lossy()
+            .trim()
+            .split_once(' ')
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+            .unwrap();
+        assert!(count.parse::<u32>().unwrap() > 41);
+        assert_eq!(kept, "yes");
+    }
+}
+
+#[test]
+fn an_interrupt_stops_the_running_javascript_only() {
+    let session = javascript_session(Duration::from_secs(60));
+    assert!(!session.interrupt(), "no run is going");
+    session.run_blocking("var state = 'kept'; var n = 0;").unwrap();
+    let runner = {
+        let session = session.clone();
+        std::thread::spawn(move || session.run_blocking("for (;;) n++"))
+    };
+    while !session.interrupt() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let result = runner.join().unwrap().unwrap();
+    let exception = result.exception.expect("the run ended with an exception");
+    assert_eq!(
+        (exception.kind.as_str(), exception.message.as_str()),
+        ("InternalError", "interrupted")
+    );
+    let after = session.run_blocking("console.log(state, n > 0)").unwrap();
+    assert_eq!(after.stdout_lossy(), "kept true\n");
+    // An interrupt between runs is not the next run's.
     assert!(!session.interrupt());
-    assert!(matches!(
-        session.run_blocking("for (;;) {}"),
-        Err(Error::Timeout { .. })
-    ));
-    assert!(!session.is_open());
+    let next = session
+        .run_blocking("for (let i = 0; i < 1e6; i++) {} console.log('ran')")
+        .unwrap();
+    assert_eq!(next.stdout_lossy(), "ran\n");
+}
+
+/// Promise jobs run after the run's code has returned, where QuickJS polls
+/// no interrupt handler: an interrupt that comes then does nothing to them,
+/// and is not taken for the next run's.
+#[test]
+fn an_interrupt_while_promise_jobs_run_is_not_the_next_runs() {
+    let session = javascript_session(Duration::from_secs(60));
+    let runner = {
+        let session = session.clone();
+        std::thread::spawn(move || {
+            session.run_blocking(
+                "Promise.resolve().then(() => { const end = Date.now() + 3000; while (Date.now() < end) {} console.log('job done') })",
+            )
+        })
+    };
+    // Well into the job (the code before it takes microseconds).
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(session.interrupt(), "the run is going");
+    let result = runner.join().unwrap().unwrap();
+    assert_eq!(result.stdout_lossy(), "job done\n");
+    assert!(result.exception.is_none(), "{:?}", result.exception);
+    let next = session
+        .run_blocking("for (let i = 0; i < 1e6; i++) {} console.log('ran')")
+        .unwrap();
+    assert_eq!(next.stdout_lossy(), "ran\n");
+    assert!(next.exception.is_none(), "{:?}", next.exception);
 }
