@@ -478,7 +478,7 @@ fn session_errors_busy_ended_and_too_many() {
     let ending = server.session(short);
     let reply = server.exec(
         &ending,
-        "console.log('going'); setTimeout(() => { for (;;) {} }, 0)",
+        "console.log('going'); Promise.resolve().then(() => { for (;;) {} })",
     );
     assert_eq!(
         (reply.status, reply.error_code()),
