@@ -154,8 +154,9 @@ pub fn list(grant: &Grant) -> Vec<Tool> {
             "Run code in a session made by session_create, as REPL input: earlier state is \
              there, and the value of a final expression is printed (Python also sets `_`). \
              Returns stdout, stderr and any exception, as run_python does; an exception leaves \
-             the session usable. A Python run at its timeout first gets a TimeoutError and the \
-             session keeps its state if the code gives way; a hard stop at a limit ends the \
+             the session usable. A run at its timeout is first interrupted (Python: TimeoutError; \
+             JavaScript: InternalError: interrupted) and the session keeps its state if the \
+             code gives way; a hard stop at a limit ends the \
              session (the result says so). One run at a time per session."
                 .to_owned(),
         ),
