@@ -124,7 +124,8 @@ pub trait Language: Send + Sync + fmt::Debug + 'static {
     /// How to interrupt a session's running code softly, for `kind`: word
     /// stores into the guest's linear memory that make the interpreter raise
     /// an exception at its next safe point, so the code unwinds and the
-    /// session keeps its state (e.g. CPython's pending-signal state). The
+    /// session keeps its state (e.g. CPython's or quickjs-libc's
+    /// pending-signal state). The
     /// addresses hold for the exact bytes of [`Language::wasm`] only.
     ///
     /// Default `None`: a session run that reaches its time limit is stopped

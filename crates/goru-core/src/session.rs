@@ -40,7 +40,8 @@ use link::{Done, Mode, Request};
 /// cancelled or hits the memory cap ends the session at once; later runs
 /// fail with [`Error::SessionEnded`]. A guest exception does not end it, and
 /// neither does a run that reaches its time limit when the language has a
-/// soft interrupt (Python: the code gets a `TimeoutError`) and the guest is
+/// soft interrupt (Python: the code gets a `TimeoutError`; JavaScript: an
+/// `InternalError: interrupted`) and the guest is
 /// back within 250 ms: that run fails with [`Error::Timeout`] and the
 /// session keeps its state. Otherwise a timeout ends the session too.
 ///
@@ -302,7 +303,8 @@ impl Session {
     }
 
     /// Interrupts the running code softly, as Ctrl-C does in a REPL: Python
-    /// raises `KeyboardInterrupt` in it, the run ends with that exception
+    /// raises `KeyboardInterrupt` in it (JavaScript: `InternalError:
+    /// interrupted`), the run ends with that exception
     /// and the session keeps its state. False when no run is going or the
     /// language has no soft interrupt ([`crate::Language::soft_interrupt`]);
     /// the guest may also ignore it: use [`Session::close`] (or drop the

@@ -1,5 +1,6 @@
 //! Soft interrupts: asking a session's interpreter to raise an exception
-//! (Python's `KeyboardInterrupt`, a `TimeoutError` at the deadline) so the
+//! (Python's `KeyboardInterrupt`, a `TimeoutError` at the deadline;
+//! JavaScript's `InternalError: interrupted` for both) so the
 //! running code unwinds and the interpreter, with its state, lives on.
 //!
 //! The host does what a signal would: it sets a few words in the guest's
@@ -12,9 +13,11 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InterruptKind {
     /// The user asked to interrupt the running code (Ctrl-C in a REPL,
-    /// [`crate::Session::interrupt`]); Python raises `KeyboardInterrupt`.
+    /// [`crate::Session::interrupt`]); Python raises `KeyboardInterrupt`,
+    /// JavaScript `InternalError: interrupted`.
     Interrupt,
-    /// A session run reached its time limit; Python raises `TimeoutError`.
+    /// A session run reached its time limit; Python raises `TimeoutError`,
+    /// JavaScript `InternalError: interrupted`.
     Timeout,
 }
 
