@@ -1,5 +1,6 @@
 //! Engine benchmarks: compiling the interpreters, loading them from the disk
-//! cache, a stateless hello-world run, and a CPU-bound loop in the guest.
+//! cache, a stateless hello-world run, a CPU-bound loop in the guest, and
+//! the cost of streaming a run's output as it is written.
 //!
 //! `cargo bench -p goru --bench engine` (add `-- compile` etc. to pick one).
 
@@ -100,5 +101,47 @@ fn cpu_loop(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, compile, load_from_disk_cache, hello_world, cpu_loop);
+/// A run that prints 1000 lines, flushing each: its output only collected,
+/// then also streamed through an output channel that a thread drains, as
+/// the CLI and `goru serve`'s streaming routes do.
+fn output_streaming(c: &mut Criterion) {
+    let exec = Executor::builder().precompile(Python).build().unwrap();
+    let code = "for i in range(1000): print(i, flush=True)";
+    let expected = (0..1000).map(|i| format!("{i}\n")).collect::<String>();
+    let mut group = c.benchmark_group("output_1000_flushed_lines");
+    group.sample_size(20);
+    group.bench_function("collected", |b| {
+        b.iter(|| {
+            let result = exec.run_blocking(&Python, code, RunOptions::new()).unwrap();
+            assert_eq!(result.stdout_lossy(), expected);
+        })
+    });
+    group.bench_function("streamed", |b| {
+        b.iter(|| {
+            let (sender, mut receiver) = goru::output_channel();
+            let drain = std::thread::spawn(move || {
+                let mut bytes = 0;
+                while let Some(chunk) = receiver.blocking_recv() {
+                    bytes += chunk.bytes.len();
+                }
+                bytes
+            });
+            let result = exec
+                .run_blocking(&Python, code, RunOptions::new().output(sender))
+                .unwrap();
+            assert_eq!(drain.join().unwrap(), expected.len());
+            assert_eq!(result.stdout_lossy(), expected);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    compile,
+    load_from_disk_cache,
+    hello_world,
+    cpu_loop,
+    output_streaming
+);
 criterion_main!(benches);
