@@ -116,6 +116,15 @@ pub struct HostDir {
 }
 
 impl HostDir {
+    /// How far into a file the guest may read, unless set: 10 MiB. (The
+    /// filesystem capability's calls default to the same limits.)
+    pub const DEFAULT_MAX_READ_BYTES: u64 = 10 << 20;
+    /// The largest size a file may reach through the guest's writes, unless
+    /// set: 10 MiB.
+    pub const DEFAULT_MAX_WRITE_BYTES: u64 = 10 << 20;
+    /// The longest guest path accepted, in characters, unless set: 4096.
+    pub const DEFAULT_MAX_PATH_LENGTH: usize = 4096;
+
     /// `host_path` shown at `guest_path` with `mode`; reads and writes of at
     /// most 10 MiB per file, paths of at most 4096 characters.
     pub fn new(guest_path: impl Into<String>, host_path: impl Into<PathBuf>, mode: MountMode) -> Self {
@@ -123,9 +132,9 @@ impl HostDir {
             guest_path: guest_path.into(),
             host_path: host_path.into(),
             mode,
-            max_read_bytes: 10 << 20,
-            max_write_bytes: 10 << 20,
-            max_path_length: 4096,
+            max_read_bytes: Self::DEFAULT_MAX_READ_BYTES,
+            max_write_bytes: Self::DEFAULT_MAX_WRITE_BYTES,
+            max_path_length: Self::DEFAULT_MAX_PATH_LENGTH,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Limits on what a guest may move through the filesystem capability in one call.
 
+use goru_core::HostDir;
+
 /// Limits applied to every filesystem operation.
 ///
 /// ```
@@ -19,10 +21,11 @@ pub struct FsConfig {
 impl FsConfig {
     /// The defaults: reads and writes of at most 10 MiB, paths of at most 4096 characters.
     pub fn new() -> Self {
+        // The same defaults as a mount reached through ordinary file APIs.
         FsConfig {
-            max_read_bytes: 10 * 1024 * 1024,
-            max_write_bytes: 10 * 1024 * 1024,
-            max_path_length: 4096,
+            max_read_bytes: HostDir::DEFAULT_MAX_READ_BYTES,
+            max_write_bytes: HostDir::DEFAULT_MAX_WRITE_BYTES,
+            max_path_length: HostDir::DEFAULT_MAX_PATH_LENGTH,
         }
     }
 
