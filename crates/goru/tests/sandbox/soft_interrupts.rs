@@ -4,14 +4,35 @@
 
 use std::time::Duration;
 
-use goru::{Error, JavaScript, Python, RunOptions, Session, SessionEnd};
+use goru::{Error, JavaScript, Language, Python, RunOptions, RunResult, Session, SessionEnd};
 
 use crate::common::executor;
 
-fn python_session(timeout: Duration) -> Session {
+fn session(language: &dyn Language, timeout: Duration) -> Session {
     executor()
-        .session_blocking(&Python, RunOptions::new().timeout(timeout))
+        .session_blocking(language, RunOptions::new().timeout(timeout))
         .unwrap()
+}
+
+fn python_session(timeout: Duration) -> Session {
+    session(&Python, timeout)
+}
+
+fn javascript_session(timeout: Duration) -> Session {
+    session(&JavaScript, timeout)
+}
+
+/// Runs `code` in `session` on another thread and interrupts it as soon as
+/// it has started (until then there is nothing to interrupt); its result.
+fn interrupted_run(session: &Session, code: &str) -> RunResult {
+    let runner = {
+        let (session, code) = (session.clone(), code.to_owned());
+        std::thread::spawn(move || session.run_blocking(&code))
+    };
+    while !session.interrupt() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    runner.join().unwrap().unwrap()
 }
 
 /// The stderr of a run that timed out softly.
@@ -62,15 +83,7 @@ fn an_interrupt_raises_keyboard_interrupt_in_the_running_code_only() {
     let session = python_session(Duration::from_secs(60));
     assert!(!session.interrupt(), "no run is going");
     session.run_blocking("state = 'kept'").unwrap();
-    let runner = {
-        let session = session.clone();
-        std::thread::spawn(move || session.run_blocking("n = 0\nwhile True: n += 1"))
-    };
-    // Until the run has started, there is nothing to interrupt.
-    while !session.interrupt() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let result = runner.join().unwrap().unwrap();
+    let result = interrupted_run(&session, "n = 0\nwhile True: n += 1");
     let exception = result.exception.expect("the run ended with an exception");
     assert_eq!(exception.kind, "KeyboardInterrupt");
     let after = session.run_blocking("print(state, n > 0)").unwrap();
@@ -106,12 +119,6 @@ fn a_guest_that_ignores_the_interrupt_is_stopped_hard() {
     }
 }
 
-fn javascript_session(timeout: Duration) -> Session {
-    executor()
-        .session_blocking(&JavaScript, RunOptions::new().timeout(timeout))
-        .unwrap()
-}
-
 /// JavaScript's soft interrupt is QuickJS's own: an `InternalError:
 /// interrupted` that no `catch` or `finally` in the code runs for.
 #[test]
@@ -129,12 +136,8 @@ fn a_timed_out_javascript_run_is_interrupted_and_the_session_keeps_its_state() {
         assert!(!stderr.contains("finally ran"), "{spin}: {stderr}");
         assert!(session.is_open(), "{spin}");
         let result = session.run_blocking("x += 1; console.log(x, kept)").unwrap();
-        let (count, kept) = result
-            .stdout_lossy()
-            .trim()
-            .split_once(' ')
-            .map(|(a, b)| (a.to_owned(), b.to_owned()))
-            .unwrap();
+        let stdout = result.stdout_lossy();
+        let (count, kept) = stdout.trim().split_once(' ').unwrap();
         assert!(count.parse::<u32>().unwrap() > 41);
         assert_eq!(kept, "yes");
     }
@@ -145,14 +148,7 @@ fn an_interrupt_stops_the_running_javascript_only() {
     let session = javascript_session(Duration::from_secs(60));
     assert!(!session.interrupt(), "no run is going");
     session.run_blocking("var state = 'kept'; var n = 0;").unwrap();
-    let runner = {
-        let session = session.clone();
-        std::thread::spawn(move || session.run_blocking("for (;;) n++"))
-    };
-    while !session.interrupt() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let result = runner.join().unwrap().unwrap();
+    let result = interrupted_run(&session, "for (;;) n++");
     let exception = result.exception.expect("the run ended with an exception");
     assert_eq!(
         (exception.kind.as_str(), exception.message.as_str()),
