@@ -4,6 +4,7 @@ mod builder;
 mod cancel;
 pub(crate) mod guest_thread;
 mod runtime;
+mod snapshots;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use crate::session::{self, Session, block_on};
 use crate::{Error, HostDir, HostFunctions, Language, Limits, Program, RunOptions, RunResult};
 pub use builder::{Compiler, ExecutorBuilder};
 pub use cancel::CancelHandle;
+use snapshots::BootPlan;
 
 /// Runs code in sandboxed interpreters. Cheap to clone; all clones share one
 /// engine and one module cache. `Send + Sync`: many runs may go at once from
@@ -44,6 +46,7 @@ struct Inner {
     handle: tokio::runtime::Handle,
     default_limits: Limits,
     host: Vec<Arc<dyn HostFunctions>>,
+    snapshots: snapshots::Snapshots,
 }
 
 impl Executor {
@@ -81,10 +84,11 @@ impl Executor {
         let module = self.module(language).await?;
         let (spec, control) = self.set_up(program, &options, None)?;
         let _stop_if_dropped = StopOnDrop(control.clone());
+        let plan = BootPlan::new(&self.inner, language);
         let task = self
             .inner
             .handle
-            .spawn(supervise(self.inner.clone(), module, spec, control));
+            .spawn(supervise(self.inner.clone(), module, plan, spec, control));
         task.await
             .unwrap_or_else(|e| Err(Error::Setup(format!("the run's task failed: {e}"))))
     }
@@ -101,9 +105,10 @@ impl Executor {
         let program = invoke(language, code, &options)?;
         let module = self.inner.cache.get(language)?;
         let (spec, control) = self.set_up(program, &options, None)?;
+        let plan = BootPlan::new(&self.inner, language);
         block_on(
             &self.inner.handle,
-            supervise(self.inner.clone(), module, spec, control),
+            supervise(self.inner.clone(), module, plan, spec, control),
         )
     }
 
@@ -156,8 +161,10 @@ impl Executor {
             output: options.output.clone(),
         };
         let inner = self.inner.clone();
-        let guest = move |spec, control: &Arc<RunControl>| {
-            instance::run(&inner.engine, &inner.wasi_runtime, &module, spec, control)
+        let plan = BootPlan::new(&inner, language);
+        let guest = move |spec: RunSpec, control: &Arc<RunControl>| {
+            let boot = inner.boot(&plan, &module, spec.limits.memory_pages())?;
+            instance::run(&inner.engine, &inner.wasi_runtime, &module, &boot, spec, control)
         };
         Ok((start, guest))
     }
@@ -237,6 +244,7 @@ impl Executor {
 async fn supervise(
     inner: Arc<Inner>,
     module: wasmer::Module,
+    plan: BootPlan,
     spec: RunSpec,
     control: Arc<RunControl>,
 ) -> Result<RunResult, Error> {
@@ -247,7 +255,8 @@ async fn supervise(
         let inner = inner.clone();
         guest_thread::spawn(&inner.handle.clone(), move || {
             let result = guest_thread::catch_panic(|| {
-                instance::run(&inner.engine, &inner.wasi_runtime, &module, spec, &control)
+                let boot = inner.boot(&plan, &module, spec.limits.memory_pages())?;
+                instance::run(&inner.engine, &inner.wasi_runtime, &module, &boot, spec, &control)
             });
             let _ = done.send(result);
         })?;

@@ -5,11 +5,13 @@
 //! a later pool can keep instantiated interpreters ready, or restore them from
 //! a snapshot, and only pay for the last two steps per run.
 
+pub(crate) mod boot;
 mod channel;
 mod classify;
 pub(crate) mod control;
 mod device;
 mod host_dir;
+mod image;
 pub(crate) mod interrupt;
 pub(crate) mod memory;
 mod poll_oneoff;
@@ -34,6 +36,7 @@ use crate::output::OutputStream;
 use crate::protocol::EXCEPTION_REPORT_PATH;
 use crate::session::Link;
 use crate::{Error, GuestException, HostDir, Limits, Program, RunResult, Terminal};
+use boot::{Boot, MemoryImage};
 use classify::{Ended, classify};
 use control::RunControl;
 use memory::MemoryBudget;
@@ -88,13 +91,29 @@ impl RunSpec {
     }
 }
 
-/// Runs `module` to completion on the current thread.
+/// Runs `module` to completion on the current thread, its memory first
+/// filled as `boot` says.
 pub(crate) fn run(
     engine: &wasmer::Engine,
     runtime: &Arc<PluggableRuntime>,
     module: &Module,
+    boot: &Boot,
     spec: RunSpec,
     control: &Arc<RunControl>,
+) -> Result<RunResult, Error> {
+    run_capturing(engine, runtime, module, boot, spec, control, None)
+}
+
+/// [`run`], and if the guest exits with status 0, a copy of its memory as
+/// it was then in `image`.
+pub(crate) fn run_capturing(
+    engine: &wasmer::Engine,
+    runtime: &Arc<PluggableRuntime>,
+    module: &Module,
+    boot: &Boot,
+    spec: RunSpec,
+    control: &Arc<RunControl>,
+    image: Option<&mut Option<MemoryImage>>,
 ) -> Result<RunResult, Error> {
     let started = Instant::now();
     let _span = tracing::debug_span!("run", program = %spec.program.args.first().map_or("", String::as_str))
@@ -120,7 +139,7 @@ pub(crate) fn run(
     // withdrawn while `store` (which owns the flag's storage) is still alive:
     // the guard is declared after the store, so it is dropped first.
     let withdraw = control::WithdrawFlag(control);
-    let outcome = instantiate_and_start(&mut store, runtime, module, &spec, control, &fs);
+    let outcome = instantiate_and_start(&mut store, runtime, module, boot, &spec, control, &fs, image);
     drop(withdraw);
 
     let output = Capture::take_output(stdout, stderr);
@@ -137,9 +156,11 @@ fn instantiate_and_start(
     store: &mut Store,
     runtime: &Arc<PluggableRuntime>,
     module: &Module,
+    boot: &Boot,
     spec: &RunSpec,
     control: &Arc<RunControl>,
     fs: &ScratchFs,
+    image: Option<&mut Option<MemoryImage>>,
 ) -> Result<Ended, Error> {
     let budget = &spec.budget;
     let setup = |what: &str, e: &dyn std::fmt::Display| Error::Setup(format!("{what}: {e}"));
@@ -197,6 +218,12 @@ fn instantiate_and_start(
     if let Some(poll_env) = &poll_env {
         poll_oneoff::set_memory(store, poll_env, memory.clone());
     }
+    if let Err(e) = boot.fill(store, &memory) {
+        if budget.was_hit() {
+            return Ok(Ended::Trapped(RuntimeError::new(e)));
+        }
+        return Err(Error::Setup(e));
+    }
     // SAFETY: `run` withdraws the flag (`WithdrawFlag`) before the store is dropped.
     control.set_flag(unsafe { interrupt::StopFlag::of(store, &instance)? });
     // SAFETY: as for the stop flag, withdrawn with it (`clear_flag`).
@@ -219,6 +246,9 @@ fn instantiate_and_start(
             Err(err) => Ended::Trapped(err),
         },
     };
+    if let (Some(image), Ended::Exited(0)) = (image, &ended) {
+        *image = Some(MemoryImage::capture(store, &memory).map_err(Error::Setup)?);
+    }
     let exit_code = match &ended {
         Ended::Exited(code) => wasmer_wasix::types::wasi::ExitCode::from(*code as u16),
         Ended::Trapped(_) => wasmer_wasix::types::wasi::ExitCode::from(1u16),

@@ -121,6 +121,29 @@ pub trait Language: Send + Sync + fmt::Debug + 'static {
         None
     }
 
+    /// A program that starts the interpreter, readies it and exits with
+    /// status 0 *without tearing it down*, so that `_start`, entered again
+    /// on a copy of the memory it leaves, runs any program of this language
+    /// (from [`Language::program`], [`Language::invoke`] or
+    /// [`Language::session_program`]). `None` (the default): every run starts
+    /// from scratch.
+    ///
+    /// The executor runs it once, copies the guest's linear memory when it
+    /// exits, and starts later instances from that copy (see
+    /// [`crate::ExecutorBuilder::snapshots`]). The contract for a module that
+    /// offers one: it keeps its data segments in the custom section
+    /// `goru.data` instead of a data section (goru-interpreters'
+    /// `snapshot_module` derives such a module; goru writes the data into a
+    /// fresh memory itself), its only mutable global is the stack pointer
+    /// (a restored instance gets it fresh), and its `_start` tolerates being
+    /// entered on an initialised memory. Arguments and standard streams are
+    /// the restored run's own; the environment, the preopened directories
+    /// and anything else the interpreter read at start-up are the snapshot's,
+    /// so the snapshot program must use the same ones as the runs.
+    fn snapshot_program(&self) -> Option<Program> {
+        None
+    }
+
     /// How to interrupt a session's running code softly, for `kind`: word
     /// stores into the guest's linear memory that make the interpreter raise
     /// an exception at its next safe point, so the code unwinds and the

@@ -16,6 +16,8 @@ mod install;
 mod pin;
 pub mod pip;
 mod progress;
+#[cfg(feature = "snapshot-module")]
+pub mod snapshot_module;
 mod source_dir;
 mod source_http;
 mod source_wheel;

@@ -30,6 +30,10 @@ pub struct Pin {
     pub size: u64,
     /// Lowercase hex SHA-256 of the file.
     pub sha256: String,
+    /// Lowercase hex SHA-256 of the snapshot-ready module derived from the file
+    /// (see `snapshot_module`), for runtimes whose crate embeds that instead.
+    #[serde(default)]
+    pub snapshot_sha256: Option<String>,
     /// Upstream download URL, if any.
     #[serde(default)]
     pub url: Option<String>,
@@ -122,16 +126,14 @@ impl Pin {
         if !plain {
             return Err(self.invalid(format!("file `{}` must be a plain file name", self.file)));
         }
-        let hex_ok = self.sha256.len() == 64
-            && self
-                .sha256
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !hex_ok {
-            return Err(self.invalid(format!(
-                "sha256 `{}` must be 64 lowercase hex digits",
-                self.sha256
-            )));
+        for (field, digest) in [
+            ("sha256", Some(&self.sha256)),
+            ("snapshot_sha256", self.snapshot_sha256.as_ref()),
+        ] {
+            let Some(digest) = digest else { continue };
+            if !is_sha256_hex(digest) {
+                return Err(self.invalid(format!("{field} `{digest}` must be 64 lowercase hex digits")));
+            }
         }
         Ok(())
     }
@@ -142,4 +144,11 @@ impl Pin {
             reason,
         }
     }
+}
+
+fn is_sha256_hex(digest: &str) -> bool {
+    digest.len() == 64
+        && digest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

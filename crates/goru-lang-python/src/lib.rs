@@ -23,10 +23,14 @@ pub static PYTHON_WASM: &[u8] = include_bytes!(env!("GORU_PYTHON_WASM"));
 
 const PYTHON_WASM_SHA256: &str = env!("GORU_PYTHON_WASM_SHA256");
 
-/// The shim passed to `python -c`; the `goru` module's source follows as
-/// `sys.argv[1]`, then (for a run, not a session) how the user's code is
-/// run (`-c`, `script` or `-m`), its program name, the code and the
-/// user's arguments.
+/// The code passed to `python -c`: it compiles the shim that follows as
+/// `sys.argv[1]` (unless the interpreter, restored from a snapshot, already
+/// has it) and runs it.
+const BOOT: &str = include_str!("boot.py");
+
+/// The shim; the `goru` module's source follows as its `sys.argv[1]`, then
+/// (for a run, not a session) how the user's code is run (`-c`, `script` or
+/// `-m`), its program name, the code and the user's arguments.
 const SHIM: &str = include_str!("shim.py");
 
 /// The guest API: the `goru` module, whose names user code also finds in its
@@ -89,7 +93,23 @@ impl Language for Python {
 
     /// The same shim without code: it loops on the session protocol.
     fn session_program(&self) -> Option<Program> {
-        Some(Program::new(["python", "-c", SHIM, GORU_API]).env("PYTHONDONTWRITEBYTECODE", "1"))
+        Some(shim_program(["python", "-c", BOOT, SHIM, GORU_API]))
+    }
+
+    /// The shim, asked to import what runs use often and exit: the
+    /// interpreter's start-up (about 60 ms of wasm) then happens once per
+    /// executor rather than once per run. Runs restored from it share
+    /// CPython's string hash seed (`hash("a")` is the same in each, as with a
+    /// fixed `PYTHONHASHSEED`); `random` and `os.urandom` stay fresh per run.
+    fn snapshot_program(&self) -> Option<Program> {
+        Some(shim_program([
+            "python",
+            "-c",
+            BOOT,
+            SHIM,
+            GORU_API,
+            "--goru-snapshot",
+        ]))
     }
 
     /// CPython's pending-signal state: `SIGINT` (`KeyboardInterrupt`) or
@@ -106,9 +126,14 @@ fn program(code: &str, invocation: &Invocation) -> Program {
         Main::Module(name) => ("-m", name.as_str()),
         _ => ("-c", "-c"),
     };
-    let args = ["python", "-c", SHIM, GORU_API, kind, name, code]
+    let args = ["python", "-c", BOOT, SHIM, GORU_API, kind, name, code]
         .into_iter()
         .chain(invocation.args.iter().map(String::as_str));
-    // No .pyc writes into the read-only stdlib; hash seeds still vary per run.
+    shim_program(args)
+}
+
+/// `args` with the environment every Python program (and the snapshot) has.
+fn shim_program<'a>(args: impl IntoIterator<Item = &'a str>) -> Program {
+    // No .pyc writes into the read-only stdlib.
     Program::new(args).env("PYTHONDONTWRITEBYTECODE", "1")
 }

@@ -1,10 +1,11 @@
-# goru's Python guest shim: creates the `goru` module (its body, sys.argv[1], is
-# compiled on first use), runs the user's program as __main__ with goru's names
-# in its globals, and reports an uncaught exception to the host before exiting
-# with status 1. The program is sys.argv[2:]: KIND NAME CODE ARGS..., KIND being
-# "-c" (CODE), "script" (CODE as the script NAME) or "-m" (the module NAME).
-# Without them it is a session: it asks the host for code over and over,
-# keeping its globals, until told to close.
+# goru's Python guest shim, run by boot.py: creates the `goru` module (its body,
+# sys.argv[1], is compiled on first use), runs the user's program as __main__
+# with goru's names in its globals, and reports an uncaught exception to the
+# host before exiting with status 1. The program is sys.argv[2:]: KIND NAME
+# CODE ARGS..., KIND being "-c" (CODE), "script" (CODE as the script NAME) or
+# "-m" (the module NAME). Without them it is a session: it asks the host for
+# code over and over, keeping its globals, until told to close. With
+# `--goru-snapshot` it readies the interpreter for a snapshot and exits.
 import sys
 
 # The guest API. Keep in step with goru.py and goru.pyi.
@@ -128,9 +129,45 @@ class _AsyncioLoader:
 _APP = "/app"
 
 
+# What runs often enough to be worth importing before a snapshot is taken:
+# exception reports, the REPL's parsing, `-m` and scripts.
+_WARM_IMPORTS = ("traceback", "linecache", "json", "ast", "codeop", "runpy", "_signal")
+
+# The argument that asks for a snapshot instead of a run.
+_SNAPSHOT = "--goru-snapshot"
+
+
+def _goru_snapshot():
+    # Imports what runs will need, then exits at once (no finalisation):
+    # the host copies the memory as it is and starts later runs from it by
+    # entering `_start` again, which CPython, already initialised, answers by
+    # only updating sys.argv before it runs the new `-c` code.
+    import os
+
+    for name in _WARM_IMPORTS:
+        __import__(name)
+    _goru_flush()
+    os._exit(0)
+
+
+def _goru_fresh_state():
+    # A run born from a snapshot inherits what the snapshot's interpreter
+    # had; these would otherwise repeat in every run. The `random` module's
+    # state is seeded again from os.urandom (fresh per run), and the
+    # entries CPython adds to sys.path when it starts each run do not pile up.
+    if "random" in sys.modules:
+        sys.modules["random"].seed()
+    sys.path[:] = list(dict.fromkeys(sys.path))
+    if sys.stdout.isatty() and not sys.stdout.line_buffering:
+        sys.stdout.reconfigure(line_buffering=True)
+
+
 def _goru_main():
     api = sys.argv.pop(1)
     program = sys.argv[1:]
+    if program == [_SNAPSHOT]:
+        _goru_snapshot()
+    _goru_fresh_state()
     goru = _goru_module(api)
     sys.meta_path.insert(0, _AsyncioHook(goru))
     sys.path.append(_PACKAGES)
@@ -145,14 +182,15 @@ def _goru_main():
     kind, name, code, *args = program
     code = code.removeprefix("\ufeff")
     sys.argv[:] = [name, *args]
+    status = 0
     try:
         if kind == "-m":
             _goru_run_module(name, scope)
         else:
             filename = "<string>" if kind == "-c" else _goru_script(name, code, scope)
             exec(compile(code, filename, "exec"), scope)
-    except SystemExit:
-        raise
+    except SystemExit as exc:
+        status = _goru_exit_code(exc)
     except BaseException as exc:
         report = _goru_report(exc, 1)
         try:
@@ -162,7 +200,27 @@ def _goru_main():
                 json.dump(report, file)
         except BaseException:
             pass
-        raise SystemExit(1)
+        status = 1
+    _goru_exit(status, scope)
+
+
+def _goru_exit(status, scope):
+    # As python3 exits, minus tearing the interpreter down (which takes
+    # longer than a whole run restored from a snapshot; the instance is
+    # discarded anyway): atexit callbacks, then the program's globals
+    # dropped so that files it left open are flushed and closed, then the
+    # standard streams flushed, then the exit status.
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()
+    main = sys.modules.get("__main__")
+    flush = _goru_flush
+    if main is not None and vars(main) is not globals():
+        vars(main).clear()
+    scope.clear()
+    flush()
+    os._exit(status)
 
 
 def _goru_script(name, code, scope):
@@ -313,5 +371,3 @@ def _goru_report(exc, skip):
     sys.stderr.flush()
     return {"type": type(exc).__name__, "message": str(exc), "traceback": text}
 
-
-_goru_main()

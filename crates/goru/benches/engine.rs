@@ -48,25 +48,30 @@ fn load_from_disk_cache(c: &mut Criterion) {
     group.finish();
 }
 
+/// A stateless hello world: from the snapshot (the default), and, for the
+/// comparison, from scratch (`stateless_hello_from_scratch`).
 fn hello_world(c: &mut Criterion) {
-    let exec = Executor::builder()
-        .precompile(Python)
-        .precompile(JavaScript)
-        .build()
-        .unwrap();
-    let mut group = c.benchmark_group("stateless_hello");
-    for (name, language, code) in [
-        ("python", &Python as &dyn Language, "print(1)"),
-        ("js", &JavaScript, "console.log(1)"),
-    ] {
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                let result = exec.run_blocking(language, code, RunOptions::new()).unwrap();
-                assert_eq!(result.stdout(), b"1\n");
-            })
-        });
+    for (group, snapshots) in [("stateless_hello", true), ("stateless_hello_from_scratch", false)] {
+        let exec = Executor::builder()
+            .snapshots(snapshots)
+            .precompile(Python)
+            .precompile(JavaScript)
+            .build()
+            .unwrap();
+        let mut group = c.benchmark_group(group);
+        for (name, language, code) in [
+            ("python", &Python as &dyn Language, "print(1)"),
+            ("js", &JavaScript, "console.log(1)"),
+        ] {
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    let result = exec.run_blocking(language, code, RunOptions::new()).unwrap();
+                    assert_eq!(result.stdout(), b"1\n");
+                })
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 fn cpu_loop(c: &mut Criterion) {

@@ -50,6 +50,7 @@ pub struct ExecutorBuilder {
     default_limits: Limits,
     handle: Option<tokio::runtime::Handle>,
     host: Vec<Arc<dyn HostFunctions>>,
+    snapshots: bool,
 }
 
 impl Default for ExecutorBuilder {
@@ -61,6 +62,7 @@ impl Default for ExecutorBuilder {
             default_limits: Limits::default(),
             handle: None,
             host: Vec::new(),
+            snapshots: true,
         }
     }
 }
@@ -111,6 +113,22 @@ impl ExecutorBuilder {
         self
     }
 
+    /// Whether runs and sessions of a language that offers a snapshot
+    /// ([`Language::snapshot_program`]) start from one (default: yes). The
+    /// executor takes each language's snapshot on its first run, once, and
+    /// starts every later instance from a copy of it instead of the
+    /// interpreter's own start-up (for CPython, tens of milliseconds). Off,
+    /// every run starts from scratch.
+    ///
+    /// ```no_run
+    /// let executor = goru_core::Executor::builder().snapshots(false).build()?;
+    /// # Ok::<(), goru_core::Error>(())
+    /// ```
+    pub fn snapshots(mut self, enabled: bool) -> Self {
+        self.snapshots = enabled;
+        self
+    }
+
     /// Runs guests on this (multi-threaded) tokio runtime instead of goru's own.
     pub fn tokio_handle(mut self, handle: tokio::runtime::Handle) -> Self {
         self.handle = Some(handle);
@@ -151,6 +169,7 @@ impl ExecutorBuilder {
             handle,
             default_limits: self.default_limits,
             host: self.host,
+            snapshots: super::snapshots::Snapshots::new(self.snapshots),
         };
         let executor = Executor {
             inner: Arc::new(inner),

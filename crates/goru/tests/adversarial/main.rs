@@ -12,4 +12,5 @@ mod memory_writer;
 mod panics;
 mod resources;
 mod session_frames;
+mod snapshots;
 mod streams;

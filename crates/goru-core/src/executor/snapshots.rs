@@ -1,0 +1,140 @@
+//! The executor's snapshots: one per language, taken on first use, from which its runs and sessions start.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
+
+use wasmer::Module;
+
+use super::Inner;
+use crate::instance::boot::{Boot, DataSegments, MemoryImage};
+use crate::instance::control::RunControl;
+use crate::instance::{self, RunSpec, stdin};
+use crate::{Error, Language, Program};
+
+/// What a run needs to know, owned, to boot its language's instance: the
+/// run's guest thread gets the boot (taking the snapshot if it is the first).
+#[derive(Debug, Clone)]
+pub(crate) struct BootPlan {
+    key: String,
+    name: String,
+    snapshot_program: Option<Program>,
+}
+
+impl BootPlan {
+    pub(crate) fn new(inner: &Inner, language: &dyn Language) -> Self {
+        Self {
+            key: inner.cache.key(language),
+            name: language.name().to_owned(),
+            snapshot_program: language.snapshot_program().filter(|_| inner.snapshots.enabled),
+        }
+    }
+}
+
+/// Snapshots by module key; each is taken once, by the first run that
+/// needs it, while later runs of the language wait for it.
+#[derive(Debug)]
+pub(crate) struct Snapshots {
+    enabled: bool,
+    entries: Mutex<HashMap<String, Arc<OnceLock<Entry>>>>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    data: Option<Arc<DataSegments>>,
+    image: Option<Arc<MemoryImage>>,
+}
+
+impl Snapshots {
+    pub(crate) fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Inner {
+    /// How a run of `plan`'s language whose memory cap is `memory_pages`
+    /// boots `module`: from the snapshot if there is one and it fits under
+    /// the cap, else from scratch. Blocks while the snapshot is taken.
+    pub(crate) fn boot(&self, plan: &BootPlan, module: &Module, memory_pages: u32) -> Result<Boot, Error> {
+        let slot = {
+            let mut entries = self
+                .snapshots
+                .entries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            entries.entry(plan.key.clone()).or_default().clone()
+        };
+        let entry = match slot.get() {
+            Some(entry) => entry,
+            None => {
+                let data = DataSegments::of(module)?.map(Arc::new);
+                slot.get_or_init(|| {
+                    let image = plan.snapshot_program.as_ref().and_then(|program| {
+                        self.take_snapshot(&plan.name, module, data.clone(), program.clone())
+                    });
+                    Entry { data, image }
+                })
+            }
+        };
+        Ok(match (&entry.image, &entry.data) {
+            (Some(image), _) if image.pages() <= memory_pages => Boot::Restore(image.clone()),
+            (_, Some(data)) => Boot::Data(data.clone()),
+            _ => Boot::AsCompiled,
+        })
+    }
+
+    /// Runs `program` from scratch and keeps its memory; on failure, logs
+    /// why and returns `None` (runs then start from scratch too).
+    fn take_snapshot(
+        &self,
+        name: &str,
+        module: &Module,
+        data: Option<Arc<DataSegments>>,
+        program: Program,
+    ) -> Option<Arc<MemoryImage>> {
+        let started = Instant::now();
+        let _span = tracing::debug_span!("snapshot", language = name).entered();
+        let boot = data.map_or(Boot::AsCompiled, Boot::Data);
+        let limits = self.default_limits;
+        let spec = RunSpec::new(
+            program,
+            limits,
+            stdin::Stdin::default(),
+            Vec::new(),
+            self.handle.clone(),
+        );
+        let control = Arc::new(RunControl::new(limits.timeout));
+        let mut image = None;
+        let result = instance::run_capturing(
+            &self.engine,
+            &self.wasi_runtime,
+            module,
+            &boot,
+            spec,
+            &control,
+            Some(&mut image),
+        );
+        match (result, image) {
+            (Ok(_), Some(image)) => {
+                tracing::debug!(bytes = image.len(), elapsed = ?started.elapsed(), "took the snapshot");
+                Some(Arc::new(image))
+            }
+            (Ok(result), None) => {
+                tracing::warn!(
+                    language = name,
+                    status = result.exit_code,
+                    stderr = %result.stderr_lossy(),
+                    "the snapshot program did not exit with status 0; runs start from scratch"
+                );
+                None
+            }
+            (Err(e), _) => {
+                tracing::warn!(language = name, error = %e, "taking the snapshot failed; runs start from scratch");
+                None
+            }
+        }
+    }
+}
