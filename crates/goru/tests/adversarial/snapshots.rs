@@ -90,10 +90,10 @@ fn a_session_cannot_find_another_sessions_secret() {
     contained(&test_name!(a_session_cannot_find_another_sessions_secret), || {
         let exec = executor();
         let options = || RunOptions::new().timeout(Duration::from_secs(60));
-        let mut holder = exec.session_blocking(&Python, options()).unwrap();
+        let holder = exec.session_blocking(&Python, options()).unwrap();
         let written = holder.run_blocking(&writer(Duration::ZERO)).unwrap();
         assert_eq!(written.stdout_lossy(), "written\n");
-        let mut scanner_session = exec.session_blocking(&Python, options()).unwrap();
+        let scanner_session = exec.session_blocking(&Python, options()).unwrap();
         let scanned = scanner_session.run_blocking(&scanner()).unwrap();
         assert_eq!(scanned.stdout_lossy(), "memory: owned\nfound 0 file False\n");
         // The holder still has its secret: what it wrote was its own.
@@ -170,7 +170,7 @@ fn with_snapshots_off_every_run_and_session_starts_from_scratch() {
                 .run_blocking(&Python, "import sys\nprint(sys.argv)", RunOptions::new())
                 .unwrap();
             assert_eq!(result.stdout_lossy(), "['-c']\n", "{}", result.stderr_lossy());
-            let mut session = exec.session_blocking(&Python, RunOptions::new()).unwrap();
+            let session = exec.session_blocking(&Python, RunOptions::new()).unwrap();
             session.run_blocking("x = 41").unwrap();
             assert_eq!(
                 session.run_blocking("print(x + 1)").unwrap().stdout_lossy(),
