@@ -89,6 +89,11 @@ impl ModuleCache {
         Ok(module)
     }
 
+    /// The disk cache, if this cache has one.
+    pub(crate) fn disk(&self) -> Option<&DiskCache> {
+        self.disk.as_ref()
+    }
+
     /// Cache key: language name, wasm digest and the engine's identity.
     pub(crate) fn key(&self, language: &dyn Language) -> String {
         let digest = language.wasm_sha256().unwrap_or_else(|| {

@@ -61,10 +61,14 @@ impl Executor {
     }
 
     /// Makes sure `language`'s module is compiled (or loaded from the disk
-    /// cache) and held in memory. Runs do this on demand; call it to move the
-    /// cost to start-up. Blocks the calling thread while compiling.
+    /// cache) and held in memory, and its snapshot taken (or loaded) if it
+    /// offers one (see [`ExecutorBuilder::snapshots`]). Runs do this on
+    /// demand; call it to move the cost to start-up. Blocks the calling
+    /// thread meanwhile.
     pub fn prepare(&self, language: &dyn Language) -> Result<(), Error> {
-        self.inner.cache.get(language).map(drop)
+        let module = self.inner.cache.get(language)?;
+        let plan = BootPlan::new(&self.inner, language);
+        self.inner.boot(&plan, &module, u32::MAX).map(drop)
     }
 
     /// Runs `code` in a fresh instance of `language` and waits for it.

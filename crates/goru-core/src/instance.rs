@@ -105,7 +105,7 @@ pub(crate) fn run(
 }
 
 /// [`run`], and if the guest exits with status 0, a copy of its memory as
-/// it was then in `image`.
+/// it was then in `image` (see [`MemoryImage::capture`]).
 pub(crate) fn run_capturing(
     engine: &wasmer::Engine,
     runtime: &Arc<PluggableRuntime>,
@@ -113,7 +113,7 @@ pub(crate) fn run_capturing(
     boot: &Boot,
     spec: RunSpec,
     control: &Arc<RunControl>,
-    image: Option<&mut Option<MemoryImage>>,
+    image: Option<&mut Option<Vec<u8>>>,
 ) -> Result<RunResult, Error> {
     let started = Instant::now();
     let _span = tracing::debug_span!("run", program = %spec.program.args.first().map_or("", String::as_str))
@@ -160,7 +160,7 @@ fn instantiate_and_start(
     spec: &RunSpec,
     control: &Arc<RunControl>,
     fs: &ScratchFs,
-    image: Option<&mut Option<MemoryImage>>,
+    image: Option<&mut Option<Vec<u8>>>,
 ) -> Result<Ended, Error> {
     let budget = &spec.budget;
     let setup = |what: &str, e: &dyn std::fmt::Display| Error::Setup(format!("{what}: {e}"));

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
+use sha2::{Digest, Sha256};
 use wasmer::Module;
 
 use super::Inner;
@@ -29,7 +30,30 @@ impl BootPlan {
             snapshot_program: language.snapshot_program().filter(|_| inner.snapshots.enabled),
         }
     }
+
+    /// The disk cache's key for the snapshot: the module's key (wasm,
+    /// engine, goru version), the snapshot program, and the boot format.
+    fn image_key(&self, program: &Program) -> String {
+        let mut digest = Sha256::new();
+        for part in program
+            .args
+            .iter()
+            .chain(program.env.iter().flat_map(|(k, v)| [k, v]))
+        {
+            digest.update((part.len() as u64).to_le_bytes());
+            digest.update(part.as_bytes());
+        }
+        format!(
+            "{}-image{IMAGE_FORMAT}-{}",
+            self.key,
+            hex::encode(digest.finalize())
+        )
+    }
 }
+
+/// Changes when what a snapshot holds or how it is restored changes, so
+/// that images cached by another goru are not used.
+const IMAGE_FORMAT: u32 = 1;
 
 /// Snapshots by module key; each is taken once, by the first run that
 /// needs it, while later runs of the language wait for it.
@@ -73,7 +97,15 @@ impl Inner {
                 let data = DataSegments::of(module)?.map(Arc::new);
                 slot.get_or_init(|| {
                     let image = plan.snapshot_program.as_ref().and_then(|program| {
-                        self.take_snapshot(&plan.name, module, data.clone(), program.clone())
+                        let key = plan.image_key(program);
+                        self.cached_snapshot(&key).or_else(|| {
+                            let image =
+                                self.take_snapshot(&plan.name, module, data.clone(), program.clone())?;
+                            if let Some(disk) = self.cache.disk() {
+                                disk.store_image(&key, &image);
+                            }
+                            image_from(&image)
+                        })
                     });
                     Entry { data, image }
                 })
@@ -86,7 +118,16 @@ impl Inner {
         })
     }
 
-    /// Runs `program` from scratch and keeps its memory; on failure, logs
+    /// The snapshot another executor (or process) left in the disk cache.
+    fn cached_snapshot(&self, key: &str) -> Option<Arc<MemoryImage>> {
+        let image = self.cache.disk()?.load_image(key, MemoryImage::from_file)?;
+        image
+            .inspect_err(|e| tracing::warn!(error = %e, "could not use the cached snapshot"))
+            .ok()
+            .map(Arc::new)
+    }
+
+    /// Runs `program` from scratch and returns its memory; on failure, logs
     /// why and returns `None` (runs then start from scratch too).
     fn take_snapshot(
         &self,
@@ -94,11 +135,13 @@ impl Inner {
         module: &Module,
         data: Option<Arc<DataSegments>>,
         program: Program,
-    ) -> Option<Arc<MemoryImage>> {
+    ) -> Option<Vec<u8>> {
         let started = Instant::now();
         let _span = tracing::debug_span!("snapshot", language = name).entered();
         let boot = data.map_or(Boot::AsCompiled, Boot::Data);
-        let limits = self.default_limits;
+        // goru's own code, not the embedder's: the stock limits, whatever
+        // the executor's defaults for runs are.
+        let limits = crate::Limits::default();
         let spec = RunSpec::new(
             program,
             limits,
@@ -120,7 +163,7 @@ impl Inner {
         match (result, image) {
             (Ok(_), Some(image)) => {
                 tracing::debug!(bytes = image.len(), elapsed = ?started.elapsed(), "took the snapshot");
-                Some(Arc::new(image))
+                Some(image)
             }
             (Ok(result), None) => {
                 tracing::warn!(
@@ -137,4 +180,11 @@ impl Inner {
             }
         }
     }
+}
+
+fn image_from(bytes: &[u8]) -> Option<Arc<MemoryImage>> {
+    MemoryImage::from_bytes(bytes)
+        .inspect_err(|e| tracing::warn!(error = %e, "could not hold the snapshot; runs start from scratch"))
+        .ok()
+        .map(Arc::new)
 }

@@ -1,6 +1,8 @@
 //! A snapshot's memory image, mapped copy-on-write into each restored instance (Linux) or copied.
 //!
-//! On Linux the image lives in a sealed memfd. Restoring maps it with
+//! On Linux the image lives in a sealed memfd, or in the disk cache's file
+//! (which is only ever replaced by a rename, never written in place, so its
+//! pages are shared by every process that restores from it). Restoring maps it with
 //! `MAP_PRIVATE | MAP_FIXED` over the first bytes of the instance's linear
 //! memory: no byte is copied up front, every instance shares the image's
 //! pages until it writes one, and a write copies only that page. The memfd
@@ -21,22 +23,25 @@ pub(crate) struct MemoryImage {
     len: usize,
     #[cfg(target_os = "linux")]
     file: std::fs::File,
+    /// Where in `file` the image starts (page-aligned).
+    #[cfg(target_os = "linux")]
+    offset: u64,
     #[cfg(not(target_os = "linux"))]
     bytes: Vec<u8>,
 }
 
 impl MemoryImage {
     /// Copies `memory` as it is now.
-    pub(crate) fn capture(store: &mut impl AsStoreMut, memory: &Memory) -> Result<Self, String> {
-        let bytes = memory
+    pub(crate) fn capture(store: &mut impl AsStoreMut, memory: &Memory) -> Result<Vec<u8>, String> {
+        memory
             .view(store)
             .copy_to_vec()
-            .map_err(|e| format!("copying the memory: {e}"))?;
-        Self::from_bytes(bytes)
+            .map_err(|e| format!("copying the memory: {e}"))
     }
 
+    /// An image of the memory `bytes` (from [`MemoryImage::capture`]).
     #[cfg(target_os = "linux")]
-    fn from_bytes(bytes: Vec<u8>) -> Result<Self, String> {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
         use std::io::Write;
         use std::os::fd::FromRawFd;
 
@@ -51,7 +56,7 @@ impl MemoryImage {
         }
         // SAFETY: `fd` is a new descriptor that nothing else owns.
         let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
-        file.write_all(&bytes)
+        file.write_all(bytes)
             .map_err(|e| format!("writing the snapshot's memfd: {e}"))?;
         let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
         // SAFETY: plain fcntl on a descriptor we own; the result is checked.
@@ -64,25 +69,45 @@ impl MemoryImage {
         Ok(Self {
             len: bytes.len(),
             file,
+            offset: 0,
         })
     }
 
-    #[cfg(not(target_os = "linux"))]
-    fn from_bytes(bytes: Vec<u8>) -> Result<Self, String> {
+    /// An image of `bytes`, which are `file`'s from `offset` on (a
+    /// verified disk cache file).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn from_file(file: &std::fs::File, offset: u64, bytes: &[u8]) -> Result<Self, String> {
+        if !offset.is_multiple_of(page_size() as u64) {
+            return Err("the snapshot file's image is not page-aligned".into());
+        }
+        let file = file
+            .try_clone()
+            .map_err(|e| format!("holding the snapshot file: {e}"))?;
         Ok(Self {
             len: bytes.len(),
-            bytes,
+            file,
+            offset,
+        })
+    }
+
+    /// An image of `bytes` (read from a disk cache file).
+    #[cfg(not(target_os = "linux"))]
+    pub(crate) fn from_file(_: &std::fs::File, _: u64, bytes: &[u8]) -> Result<Self, String> {
+        Self::from_bytes(bytes)
+    }
+
+    /// An image of the memory `bytes` (from [`MemoryImage::capture`]).
+    #[cfg(not(target_os = "linux"))]
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        Ok(Self {
+            len: bytes.len(),
+            bytes: bytes.to_vec(),
         })
     }
 
     /// The pages a memory restored from this image needs.
     pub(crate) fn pages(&self) -> u32 {
         (self.len as u64).div_ceil(u64::from(wasmer::WASM_PAGE_SIZE as u32)) as u32
-    }
-
-    /// The image's size in bytes.
-    pub(crate) fn len(&self) -> usize {
-        self.len
     }
 
     /// Makes `memory` (a fresh instance's) hold the image, growing it first.
@@ -119,7 +144,7 @@ impl MemoryImage {
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_FIXED,
                 self.file.as_raw_fd(),
-                0,
+                self.offset as libc::off_t,
             )
         };
         if mapped == libc::MAP_FAILED || mapped != base.cast() {
