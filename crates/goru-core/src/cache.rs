@@ -56,6 +56,19 @@ impl ModuleCache {
         self.get_keyed(&self.key(language), language.name(), language.wasm())
     }
 
+    /// The module for `key` if it is in memory or in the disk cache (then
+    /// kept in memory); never compiles, so it needs no wasm.
+    pub(crate) fn get_stored(&self, key: &str) -> Option<Module> {
+        let slot = lock(&self.slots).entry(key.to_string()).or_default().clone();
+        let mut slot = lock(&slot);
+        if let Some(module) = &*slot {
+            return Some(module.clone());
+        }
+        let module = self.disk.as_ref()?.load(&self.engine, key)?;
+        *slot = Some(module.clone());
+        Some(module)
+    }
+
     /// [`ModuleCache::get`] for a key from [`ModuleCache::key`].
     pub(crate) fn get_keyed(&self, key: &str, name: &str, wasm: &[u8]) -> Result<Module, Error> {
         let slot = lock(&self.slots).entry(key.to_string()).or_default().clone();

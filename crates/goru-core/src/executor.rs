@@ -223,10 +223,24 @@ impl Executor {
         }
     }
 
-    /// Compiles on a blocking thread: the wasm is copied so the language
-    /// need not be `'static`. Only the first run of a language gets here.
+    /// Loads or compiles on a blocking thread. Only the first run of a
+    /// language gets here. The disk cache is tried first; only if it has
+    /// nothing is the wasm copied (so the language need not be `'static`)
+    /// and compiled: a process that finds its modules on disk never reads
+    /// the tens of megabytes of embedded wasm.
     async fn compile_in_background(&self, language: &dyn Language) -> Result<wasmer::Module, Error> {
         let key = self.inner.cache.key(language);
+        let inner = self.inner.clone();
+        let stored_key = key.clone();
+        let stored = self
+            .inner
+            .handle
+            .spawn_blocking(move || inner.cache.get_stored(&stored_key))
+            .await
+            .unwrap_or(None);
+        if let Some(module) = stored {
+            return Ok(module);
+        }
         let name = language.name().to_string();
         let wasm = language.wasm().to_vec();
         let inner = self.inner.clone();

@@ -36,6 +36,16 @@ class HostError(RuntimeError):
 HostError.__module__ = "goru"
 
 
+# The guest API compiled while the snapshot was taken: (source, code).
+_COMPILED_API = None
+
+
+def _goru_compiled_api(source):
+    if _COMPILED_API is not None and _COMPILED_API[0] == source:
+        return _COMPILED_API[1]
+    return compile(source, "<goru>", "exec")
+
+
 def _goru_module(source):
     goru = type(sys)("goru")
     goru.__file__ = "<goru>"
@@ -47,7 +57,7 @@ def _goru_module(source):
         if not loaded:
             loaded.append(True)
             del goru.__getattr__
-            exec(compile(source, "<goru>", "exec"), goru.__dict__)
+            exec(_goru_compiled_api(source), goru.__dict__)
         return goru
 
     def module_getattr(name):
@@ -137,15 +147,18 @@ _WARM_IMPORTS = ("traceback", "linecache", "json", "ast", "codeop", "runpy", "_s
 _SNAPSHOT = "--goru-snapshot"
 
 
-def _goru_snapshot():
-    # Imports what runs will need, then exits at once (no finalisation):
-    # the host copies the memory as it is and starts later runs from it by
-    # entering `_start` again, which CPython, already initialised, answers by
-    # only updating sys.argv before it runs the new `-c` code.
+def _goru_snapshot(api):
+    # Imports what runs will need and compiles the guest API, then exits at
+    # once (no finalisation): the host copies the memory as it is and starts
+    # later runs from it by entering `_start` again, which CPython, already
+    # initialised, answers by only updating sys.argv before it runs the new
+    # `-c` code.
     import os
 
+    global _COMPILED_API
     for name in _WARM_IMPORTS:
         __import__(name)
+    _COMPILED_API = (api, compile(api, "<goru>", "exec"))
     _goru_flush()
     os._exit(0)
 
@@ -166,7 +179,7 @@ def _goru_main():
     api = sys.argv.pop(1)
     program = sys.argv[1:]
     if program == [_SNAPSHOT]:
-        _goru_snapshot()
+        _goru_snapshot(api)
     _goru_fresh_state()
     goru = _goru_module(api)
     sys.meta_path.insert(0, _AsyncioHook(goru))

@@ -60,13 +60,25 @@ const IMAGE_FORMAT: u32 = 1;
 #[derive(Debug)]
 pub(crate) struct Snapshots {
     enabled: bool,
-    entries: Mutex<HashMap<String, Arc<OnceLock<Entry>>>>,
+    entries: Mutex<HashMap<String, Arc<Entry>>>,
 }
 
-#[derive(Debug)]
+/// A module's snapshot, and its moved-aside data (read from the module
+/// only when a run starts from scratch).
+#[derive(Debug, Default)]
 struct Entry {
-    data: Option<Arc<DataSegments>>,
-    image: Option<Arc<MemoryImage>>,
+    data: OnceLock<Option<Arc<DataSegments>>>,
+    image: OnceLock<Option<Arc<MemoryImage>>>,
+}
+
+impl Entry {
+    fn data(&self, module: &Module) -> Result<Option<Arc<DataSegments>>, Error> {
+        if let Some(data) = self.data.get() {
+            return Ok(data.clone());
+        }
+        let data = DataSegments::of(module)?.map(Arc::new);
+        Ok(self.data.get_or_init(|| data).clone())
+    }
 }
 
 impl Snapshots {
@@ -83,7 +95,7 @@ impl Inner {
     /// boots `module`: from the snapshot if there is one and it fits under
     /// the cap, else from scratch. Blocks while the snapshot is taken.
     pub(crate) fn boot(&self, plan: &BootPlan, module: &Module, memory_pages: u32) -> Result<Boot, Error> {
-        let slot = {
+        let entry = {
             let mut entries = self
                 .snapshots
                 .entries
@@ -91,30 +103,24 @@ impl Inner {
                 .unwrap_or_else(PoisonError::into_inner);
             entries.entry(plan.key.clone()).or_default().clone()
         };
-        let entry = match slot.get() {
-            Some(entry) => entry,
-            None => {
-                let data = DataSegments::of(module)?.map(Arc::new);
-                slot.get_or_init(|| {
-                    let image = plan.snapshot_program.as_ref().and_then(|program| {
-                        let key = plan.image_key(program);
-                        self.cached_snapshot(&key).or_else(|| {
-                            let image =
-                                self.take_snapshot(&plan.name, module, data.clone(), program.clone())?;
-                            if let Some(disk) = self.cache.disk() {
-                                disk.store_image(&key, &image);
-                            }
-                            image_from(&image)
-                        })
-                    });
-                    Entry { data, image }
-                })
-            }
-        };
-        Ok(match (&entry.image, &entry.data) {
-            (Some(image), _) if image.pages() <= memory_pages => Boot::Restore(image.clone()),
-            (_, Some(data)) => Boot::Data(data.clone()),
-            _ => Boot::AsCompiled,
+        let image = entry.image.get_or_init(|| {
+            let program = plan.snapshot_program.as_ref()?;
+            let key = plan.image_key(program);
+            self.cached_snapshot(&key).or_else(|| {
+                let data = entry
+                    .data(module)
+                    .inspect_err(|e| tracing::warn!(error = %e, "cannot take the snapshot"))
+                    .ok()?;
+                let image = self.take_snapshot(&plan.name, module, data, program.clone())?;
+                if let Some(disk) = self.cache.disk() {
+                    disk.store_image(&key, &image);
+                }
+                image_from(&image)
+            })
+        });
+        Ok(match image {
+            Some(image) if image.pages() <= memory_pages => Boot::Restore(image.clone()),
+            _ => entry.data(module)?.map_or(Boot::AsCompiled, Boot::Data),
         })
     }
 
