@@ -166,10 +166,8 @@ impl Executor {
         };
         let inner = self.inner.clone();
         let plan = BootPlan::new(&inner, language);
-        let guest = move |spec: RunSpec, control: &Arc<RunControl>| {
-            let boot = inner.boot(&plan, &module, spec.limits.memory_pages())?;
-            instance::run(&inner.engine, &inner.wasi_runtime, &module, &boot, spec, control)
-        };
+        let guest =
+            move |spec: RunSpec, control: &Arc<RunControl>| inner.run_guest(&plan, &module, spec, control);
         Ok((start, guest))
     }
 
@@ -252,6 +250,29 @@ impl Executor {
     }
 }
 
+impl Inner {
+    /// Boots `module` as `plan` says (from the snapshot where it can) and
+    /// runs it to the end on the current thread.
+    fn run_guest(
+        &self,
+        plan: &BootPlan,
+        module: &wasmer::Module,
+        spec: RunSpec,
+        control: &Arc<RunControl>,
+    ) -> Result<RunResult, Error> {
+        let boot = self.boot(plan, module, spec.limits.memory_pages())?;
+        instance::run(
+            &self.engine,
+            &self.wasi_runtime,
+            module,
+            &boot,
+            spec,
+            control,
+            None,
+        )
+    }
+}
+
 /// Runs the guest on a thread of its own and enforces the deadline from outside.
 ///
 /// Once the run is stopped, the caller gets its answer within
@@ -272,10 +293,7 @@ async fn supervise(
         let control = control.clone();
         let inner = inner.clone();
         guest_thread::spawn(&inner.handle.clone(), move || {
-            let result = guest_thread::catch_panic(|| {
-                let boot = inner.boot(&plan, &module, spec.limits.memory_pages())?;
-                instance::run(&inner.engine, &inner.wasi_runtime, &module, &boot, spec, &control)
-            });
+            let result = guest_thread::catch_panic(|| inner.run_guest(&plan, &module, spec, &control));
             let _ = done.send(result);
         })?;
     }

@@ -92,21 +92,10 @@ impl RunSpec {
 }
 
 /// Runs `module` to completion on the current thread, its memory first
-/// filled as `boot` says.
+/// filled as `boot` says. With `image`, a guest that exits with status 0
+/// leaves a copy of its memory as it was then there (see
+/// [`MemoryImage::capture`]).
 pub(crate) fn run(
-    engine: &wasmer::Engine,
-    runtime: &Arc<PluggableRuntime>,
-    module: &Module,
-    boot: &Boot,
-    spec: RunSpec,
-    control: &Arc<RunControl>,
-) -> Result<RunResult, Error> {
-    run_capturing(engine, runtime, module, boot, spec, control, None)
-}
-
-/// [`run`], and if the guest exits with status 0, a copy of its memory as
-/// it was then in `image` (see [`MemoryImage::capture`]).
-pub(crate) fn run_capturing(
     engine: &wasmer::Engine,
     runtime: &Arc<PluggableRuntime>,
     module: &Module,

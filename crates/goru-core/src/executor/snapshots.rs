@@ -157,7 +157,7 @@ impl Inner {
         );
         let control = Arc::new(RunControl::new(limits.timeout));
         let mut image = None;
-        let result = instance::run_capturing(
+        let result = instance::run(
             &self.engine,
             &self.wasi_runtime,
             module,
