@@ -52,9 +52,12 @@ pub trait HostFunctions: Send + Sync + fmt::Debug {
     /// function of that name (the next provider is asked).
     ///
     /// `args` is whatever JSON the guest sent, usually an object; check it as
-    /// untrusted input. The future runs on the executor's tokio runtime, next
-    /// to the other calls of the same batch; blocking work belongs in
-    /// `tokio::task::spawn_blocking`, and should end by
+    /// untrusted input. The future is polled first on the guest's own thread
+    /// (inside the executor's tokio runtime): if the whole batch is then
+    /// done, the guest has its reply without any thread hand-off. Otherwise
+    /// it runs on to the end on the runtime, next to the other calls of the
+    /// same batch. So a future must never block a thread: blocking work
+    /// belongs in `tokio::task::spawn_blocking`, and should end by
     /// [`host_call_deadline`]. It is dropped if the run is stopped.
     ///
     /// This is called only when the call is about to start: calls of a batch

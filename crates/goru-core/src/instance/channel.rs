@@ -3,7 +3,8 @@
 //! the replies — apart from the user's stdin, stdout and stderr.
 //!
 //! Strictly one request at a time: a write that completes a frame starts its
-//! calls at once on the executor's runtime, and no byte of another frame is
+//! calls at once (on the guest's thread if they finish without waiting, else
+//! on the executor's runtime), and no byte of another frame is
 //! taken (the write fails with `EAGAIN`) until that reply was read to its
 //! end. So a run holds at most one batch and one reply, whatever it writes.
 //! The read waits for the reply, or fails as soon as the run is stopped (the
@@ -152,7 +153,20 @@ impl Channel {
         }
         let calls = dispatch::start(calls, &config.providers, bounds);
         let control = self.control.clone();
-        let calls = host::with_call_deadline(control.deadline(), calls);
+        let mut calls = Box::pin(host::with_call_deadline(control.deadline(), calls));
+        // Calls that finish without waiting (an async function that never
+        // awaits, kv) are answered here, on the guest's own thread: no task,
+        // no thread hand-off, the reply ready before the guest reads. The
+        // rest go on to the runtime, which polls them again with a real waker.
+        if control.requested_stop().is_none()
+            && let Poll::Ready(reply) = calls
+                .as_mut()
+                .poll(&mut Context::from_waker(std::task::Waker::noop()))
+        {
+            return self
+                .out
+                .extend(reply.into_iter().filter(|chunk| !chunk.is_empty()));
+        }
         self.running = Some(config.handle.spawn(async move {
             tokio::select! {
                 // Checked first, so no call starts once the run is stopped:
