@@ -136,7 +136,10 @@ pub trait Language: Send + Sync + fmt::Debug + 'static {
     /// `snapshot_module` derives such a module; goru writes the data into a
     /// fresh memory itself), its only mutable global is the stack pointer
     /// (a restored instance gets it fresh), and its `_start` tolerates being
-    /// entered on an initialised memory. Arguments and standard streams are
+    /// entered on an initialised memory (wasi-libc's `_start` traps when
+    /// entered twice; `snapshot_module` disarms that guard, and the
+    /// interpreter must take the second start in its stride, as CPython's
+    /// re-initialisation does). Arguments and standard streams are
     /// the restored run's own; the environment, the preopened directories
     /// and anything else the interpreter read at start-up are the snapshot's,
     /// so the snapshot program must use the same ones as the runs.
