@@ -21,6 +21,7 @@ Examples:
   goru repl -l js
   goru serve --listen 127.0.0.1:8080 --kv
   goru deps install python-dateutil
+  goru completion zsh > ~/.zfunc/_goru          # shell completions
 
 The code runs in a WebAssembly sandbox: it sees no host files, no network
 and no host environment variables, unless a capability flag grants it one:
@@ -55,7 +56,7 @@ Environment:
     name = "goru",
     version,
     after_help = AFTER_HELP,
-    override_usage = "goru [OPTIONS] [-c CODE | -m MODULE | FILE] [ARGS]...\n       goru run [OPTIONS] [FILE] [ARGS]...\n       goru repl [OPTIONS]\n       goru serve [OPTIONS]\n       goru mcp [OPTIONS]\n       goru deps install|list|remove|cache ...",
+    override_usage = "goru [OPTIONS] [-c CODE | -m MODULE | FILE] [ARGS]...\n       goru run [OPTIONS] [FILE] [ARGS]...\n       goru repl [OPTIONS]\n       goru serve [OPTIONS]\n       goru mcp [OPTIONS]\n       goru deps install|list|remove|cache ...\n       goru completion bash|zsh|fish|powershell|elvish",
     disable_help_subcommand = true
 )]
 pub struct Cli {
@@ -117,6 +118,22 @@ pub enum Command {
     /// (default .goru/python/packages); clear the wheel cache.
     #[command(after_help = deps::AFTER_HELP)]
     Deps(DepsArgs),
+    /// Prints a completion script for SHELL on stdout, e.g.
+    /// `goru completion bash > ~/.local/share/bash-completion/completions/goru`.
+    Completion {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The subcommands' names, for "did you mean" on a FILE that is none.
+pub fn command_names() -> Vec<String> {
+    use clap::CommandFactory;
+
+    Cli::command()
+        .get_subcommands()
+        .map(|command| command.get_name().to_owned())
+        .collect()
 }
 
 #[cfg(test)]

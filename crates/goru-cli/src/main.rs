@@ -24,6 +24,21 @@ use clap::error::ErrorKind;
 use crate::cli::{Cli, Command};
 use crate::failure::{Failure, exit};
 
+/// For a FILE that does not exist and looks like a subcommand mistyped
+/// (`goru serv`), the usage error that names the subcommand.
+fn misspelt_command(file: &str) -> Option<String> {
+    if file.contains(['.', '/']) || std::path::Path::new(file).exists() {
+        return None;
+    }
+    let command = cli::command_names()
+        .into_iter()
+        .filter(|name| name.starts_with(file) || strsim::levenshtein(name, file) <= 2)
+        .min_by_key(|name| strsim::levenshtein(name, file))?;
+    Some(format!(
+        "there is no file `{file}`; did you mean the command `goru {command}`? (see goru --help)"
+    ))
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -49,11 +64,29 @@ fn main() -> ExitCode {
                 "only goru run takes a FILE and arguments (see goru --help)".into(),
             ));
         }
+        Some(Command::Repl(_)) if cli.run.code.is_some() || cli.run.module.is_some() => {
+            return report(Failure::Usage(
+                "goru repl takes no code up front: type it at the prompt, or run it with goru -c CODE / goru -m MODULE"
+                    .into(),
+            ));
+        }
         Some(Command::Repl(repl)) => repl::repl(&repl, &cli.run),
         Some(Command::Serve(serve)) => serve::serve(&serve, &cli.run),
         Some(Command::Mcp(mcp)) => mcp::mcp(&mcp, &cli.run),
         Some(Command::Deps(deps)) => deps::deps(&deps, &cli.run),
-        None => run::run(&top, &cli.run),
+        Some(Command::Completion { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "goru",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+        None => match top.first().and_then(|first| misspelt_command(first)) {
+            Some(hint) => return report(Failure::Usage(hint)),
+            None => run::run(&top, &cli.run),
+        },
     };
     match outcome {
         Ok(status) => ExitCode::from(status),

@@ -10,6 +10,7 @@ use std::sync::Once;
 
 mod capabilities;
 mod code;
+mod compat;
 mod deps;
 mod javascript;
 mod mcp;
