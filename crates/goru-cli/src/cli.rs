@@ -136,6 +136,27 @@ pub fn command_names() -> Vec<String> {
         .collect()
 }
 
+/// An `ADDR` of `--listen` and `--http`: an address and a port, with an
+/// example when only a port was given (`--listen 8080`).
+pub fn parse_address(text: &str) -> Result<std::net::SocketAddr, String> {
+    text.parse().map_err(|_| match text.parse::<u16>() {
+        Ok(port) => format!(
+            "a port alone: give an address and a port, e.g. 127.0.0.1:{port} (this machine only) or 0.0.0.0:{port} (every interface)"
+        ),
+        Err(_) => "expected an address and a port, e.g. 127.0.0.1:8080 or [::1]:8080".to_owned(),
+    })
+}
+
+/// Whether `--NAME` is one of goru's own options (for the hint on goru's
+/// single-dash habit, `-lang js`).
+pub fn is_long_option(name: &str) -> bool {
+    use clap::CommandFactory;
+
+    Cli::command()
+        .get_arguments()
+        .any(|arg| arg.get_long() == Some(name))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

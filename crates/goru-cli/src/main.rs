@@ -25,10 +25,18 @@ use crate::cli::{Cli, Command};
 use crate::failure::{Failure, exit};
 
 /// For a FILE that does not exist and looks like a subcommand mistyped
-/// (`goru serv`), the usage error that names the subcommand.
+/// (`goru serv`), or like an option written with one dash as goru (Go)
+/// takes them (`goru -lang js`), the usage error that says so.
 fn misspelt_command(file: &str) -> Option<String> {
     if file.contains(['.', '/']) || std::path::Path::new(file).exists() {
         return None;
+    }
+    if let Some(name) = file.strip_prefix('-').filter(|name| !name.starts_with('-'))
+        && cli::is_long_option(name)
+    {
+        return Some(format!(
+            "`{file}` is not an option here: long options take two dashes, `--{name}` (see goru --help)"
+        ));
     }
     let command = cli::command_names()
         .into_iter()

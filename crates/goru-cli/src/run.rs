@@ -97,6 +97,20 @@ pub fn executor(args: &RunArgs) -> Result<Executor, Failure> {
 /// for a run of `language` (a fresh grant: an empty key-value store), and
 /// which of goru's output streams are terminals.
 pub fn options(args: &RunArgs, language: &dyn Language, executor: &Executor) -> Result<RunOptions, Failure> {
+    let floor = executor
+        .initial_memory_bytes(language)
+        .map_err(|e| Failure::Other(anyhow!(e)))?;
+    if args.memory < floor {
+        let (given, floor_mib) = (args.memory, floor.div_ceil(1 << 20));
+        let given = match given % (1 << 20) {
+            0 => format!("{}MiB", given >> 20),
+            _ => format!("of {given} bytes"),
+        };
+        return Err(Failure::Usage(format!(
+            "--memory {given} is below the {floor_mib} MiB the {} interpreter's memory starts at: give it more than --memory {floor_mib}MiB",
+            language.name(),
+        )));
+    }
     let mut options = args
         .limits()
         .host_functions(args.grant.open().map_err(|e| Failure::Usage(e.to_string()))?)

@@ -71,6 +71,27 @@ impl Executor {
         self.inner.boot(&plan, &module, u32::MAX).map(drop)
     }
 
+    /// The memory `language`'s interpreter has before it runs a single
+    /// instruction (its module's initial linear memory): a memory cap below
+    /// it cannot start the interpreter. Loads (or compiles) the module.
+    ///
+    /// ```no_run
+    /// # fn demo(python: &dyn goru_core::Language) -> Result<(), goru_core::Error> {
+    /// let executor = goru_core::Executor::builder().build()?;
+    /// let floor = executor.initial_memory_bytes(python)?;
+    /// assert!(floor > 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn initial_memory_bytes(&self, language: &dyn Language) -> Result<u64, Error> {
+        let module = self.inner.cache.get(language)?;
+        Ok(module
+            .exports()
+            .memories()
+            .map(|memory| u64::from(memory.ty().minimum.0) * u64::from(wasmer::WASM_PAGE_SIZE as u32))
+            .max()
+            .unwrap_or(0))
+    }
+
     /// Runs `code` in a fresh instance of `language` and waits for it.
     ///
     /// Dropping the returned future stops the guest. Guest behaviour never

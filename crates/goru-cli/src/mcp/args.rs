@@ -32,7 +32,7 @@ client as MCP log messages.";
 pub struct McpArgs {
     /// Serve streamable HTTP at http://ADDR/mcp instead of stdio. Keep it on
     /// loopback: there is no authentication.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = crate::cli::parse_address)]
     pub http: Option<SocketAddr>,
 
     /// Most sessions open at once; each holds a live interpreter (up to

@@ -44,7 +44,7 @@ Environment:
 pub struct ServeArgs {
     /// Address and port to listen on. The default is loopback only; port 0
     /// picks a free port (printed on start).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", value_parser = crate::cli::parse_address)]
     pub listen: SocketAddr,
 
     /// Require `Authorization: Bearer TOKEN` on every route but /health.

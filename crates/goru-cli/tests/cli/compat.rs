@@ -58,3 +58,64 @@ fn the_repl_refuses_code_given_up_front() {
         );
     }
 }
+
+#[test]
+fn a_memory_cap_below_the_interpreters_start_is_a_usage_error() {
+    for (args, floor) in [
+        (
+            &["--memory", "4MiB", "-c", "print(1)"][..],
+            "10 MiB the python interpreter",
+        ),
+        (
+            &["-l", "js", "--memory", "100000", "-c", "console.log(1)"],
+            "1 MiB the js interpreter",
+        ),
+    ] {
+        let out = goru(args);
+        assert_eq!(out.status, Some(2), "{args:?}: {out:?}");
+        assert!(out.stderr.contains(floor), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: nothing ran");
+    }
+    let out = goru(&["--memory", "32MiB", "-c", "print(1)"]);
+    assert_eq!(
+        (out.status, out.stdout.as_slice()),
+        (Some(0), &b"1\n"[..]),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn an_option_with_one_dash_gets_a_hint() {
+    for (args, hint) in [
+        (&["-lang", "js", "-c", "console.log(1)"][..], "`--lang`"),
+        (&["-timeout", "5s", "x.py"], "`--timeout`"),
+    ] {
+        let out = goru(args);
+        assert_eq!(out.status, Some(2), "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains("long options take two dashes") && out.stderr.contains(hint),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_port_alone_gets_an_example_address() {
+    for args in [&["serve", "--listen", "8080"][..], &["mcp", "--http", "8080"]] {
+        let out = goru(args);
+        assert_eq!(out.status, Some(2), "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains("e.g. 127.0.0.1:8080"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    let out = goru(&["serve", "--listen", "localhost"]);
+    assert_eq!(out.status, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("expected an address and a port"),
+        "{}",
+        out.stderr
+    );
+}
