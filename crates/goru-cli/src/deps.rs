@@ -50,6 +50,11 @@ pub struct DepsArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: DepsCommand,
+    /// The packages directory (created by install); before or after the
+    /// subcommand (`goru deps --dir D list`, as goru takes it, or
+    /// `goru deps list --dir D`).
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DIR, global = true)]
+    pub dir: PathBuf,
 }
 
 /// The subcommands of `goru deps`.
@@ -71,21 +76,15 @@ pub enum DepsCommand {
         /// Repeatable.
         #[arg(short = 'r', long = "requirement", value_name = "FILE")]
         files: Vec<PathBuf>,
-        #[command(flatten)]
-        dir: DirArg,
     },
-    /// List the installed packages, one `NAME VERSION` per line.
-    List {
-        #[command(flatten)]
-        dir: DirArg,
-    },
+    /// List the installed packages, one `NAME VERSION` per line ("No
+    /// packages installed." when there are none).
+    List,
     /// Remove installed packages (not their dependencies).
     Remove {
         /// Name of a package to remove.
         #[arg(value_name = "NAME", required = true)]
         names: Vec<String>,
-        #[command(flatten)]
-        dir: DirArg,
     },
     /// The cache of downloaded wheels.
     Cache {
@@ -102,14 +101,6 @@ pub enum CacheCommand {
     Clear,
 }
 
-/// The packages directory.
-#[derive(Debug, Args)]
-pub struct DirArg {
-    /// The packages directory (created by install).
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_DIR)]
-    pub dir: PathBuf,
-}
-
 fn parse_requirement(text: &str) -> Result<Requirement, String> {
     Requirement::parse(text).map_err(|e| e.to_string())
 }
@@ -122,19 +113,15 @@ pub fn deps(args: &DepsArgs, run: &RunArgs) -> Result<u8, Failure> {
         ));
     }
     match &args.command {
-        DepsCommand::Install {
-            requirements,
-            files,
-            dir,
-        } => {
+        DepsCommand::Install { requirements, files } => {
             let mut all = requirements.clone();
             for file in files {
                 all.extend(read_requirements(file)?);
             }
-            install(&all, &dir.dir, run)
+            install(&all, &args.dir, run)
         }
-        DepsCommand::List { dir } => list(&dir.dir),
-        DepsCommand::Remove { names, dir } => remove(names, &dir.dir),
+        DepsCommand::List => list(&args.dir),
+        DepsCommand::Remove { names } => remove(names, &args.dir),
         DepsCommand::Cache {
             command: CacheCommand::Clear,
         } => clear_cache(),
@@ -198,7 +185,11 @@ fn install(requirements: &[Requirement], dir: &Path, run: &RunArgs) -> Result<u8
 }
 
 fn list(dir: &Path) -> Result<u8, Failure> {
-    for dist in packages::installed(dir).map_err(failure)? {
+    let installed = packages::installed(dir).map_err(failure)?;
+    if installed.is_empty() {
+        println!("No packages installed.");
+    }
+    for dist in installed {
         println!("{} {}", dist.name, dist.version);
     }
     Ok(0)
@@ -257,29 +248,35 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
 
-    fn parse(argv: &[&str]) -> DepsCommand {
+    fn parse_deps(argv: &[&str]) -> DepsArgs {
         match Cli::try_parse_from(argv).expect("parses").command {
-            Some(Command::Deps(deps)) => deps.command,
+            Some(Command::Deps(deps)) => deps,
             other => panic!("expected goru deps: {other:?}"),
         }
     }
 
+    fn parse(argv: &[&str]) -> DepsCommand {
+        parse_deps(argv).command
+    }
+
     #[test]
     fn subcommands_and_defaults() {
-        let DepsCommand::Install {
-            requirements, dir, ..
-        } = parse(&["goru", "deps", "install", "six==1.16.0", "attrs>=23,<25"])
-        else {
+        let deps = parse_deps(&["goru", "deps", "install", "six==1.16.0", "attrs>=23,<25"]);
+        let DepsCommand::Install { requirements, .. } = deps.command else {
             panic!("install")
         };
         let texts: Vec<String> = requirements.iter().map(ToString::to_string).collect();
         assert_eq!(texts, ["six==1.16.0", "attrs>=23,<25"]);
-        assert_eq!(dir.dir, Path::new(DEFAULT_DIR));
+        assert_eq!(deps.dir, Path::new(DEFAULT_DIR));
 
-        let DepsCommand::List { dir } = parse(&["goru", "deps", "list", "--dir", "x"]) else {
-            panic!("list")
-        };
-        assert_eq!(dir.dir, Path::new("x"));
+        for argv in [
+            &["goru", "deps", "list", "--dir", "x"],
+            &["goru", "deps", "--dir", "x", "list"],
+        ] {
+            let deps = parse_deps(argv);
+            assert!(matches!(deps.command, DepsCommand::List), "{argv:?}");
+            assert_eq!(deps.dir, Path::new("x"), "{argv:?}");
+        }
         let DepsCommand::Remove { names, .. } = parse(&["goru", "deps", "remove", "a", "b"]) else {
             panic!("remove")
         };

@@ -9,7 +9,8 @@ use std::time::Duration;
 const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Parses a positive duration: a number with an optional unit, `ms`, `s`
-/// (the default), `m` or `h`. Fractions are allowed: `1.5s`, `0.25`.
+/// (the default), `m` or `h`, fractions allowed (`1.5s`, `0.25`); or
+/// several as Go and humantime write them (`1m30s`, `1h 30m`).
 ///
 /// ```
 /// use goru_server::units::parse_duration;
@@ -17,20 +18,14 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 ///
 /// assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
 /// assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+/// assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
 /// assert!(parse_duration("0").is_err());
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let (number, unit) = split_number(text);
-    let seconds_per_unit = match unit.to_ascii_lowercase().as_str() {
-        "ms" => 0.001,
-        "" | "s" | "sec" | "secs" => 1.0,
-        "m" | "min" | "mins" => 60.0,
-        "h" | "hr" | "hrs" => 3600.0,
-        other => return Err(format!("unknown time unit '{other}' (use ms, s, m or h)")),
+    let duration = match one_unit(text) {
+        Ok(duration) => duration,
+        Err(message) => humantime::parse_duration(text).map_err(|_| message)?,
     };
-    let value = parse_number(number)?;
-    let duration = Duration::try_from_secs_f64(value * seconds_per_unit)
-        .map_err(|_| format!("'{text}' is not a usable duration"))?;
     if duration.is_zero() {
         return Err("must be greater than zero".into());
     }
@@ -38,6 +33,25 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err("must be at most a year (8760h)".into());
     }
     Ok(duration)
+}
+
+/// A number and at most one unit.
+fn one_unit(text: &str) -> Result<Duration, String> {
+    let (number, unit) = split_number(text);
+    let seconds_per_unit = match unit.to_ascii_lowercase().as_str() {
+        "ms" => 0.001,
+        "" | "s" | "sec" | "secs" => 1.0,
+        "m" | "min" | "mins" => 60.0,
+        "h" | "hr" | "hrs" => 3600.0,
+        other => {
+            return Err(format!(
+                "unknown time unit '{other}' (use ms, s, m or h, or several: 1m30s)"
+            ));
+        }
+    };
+    let value = parse_number(number)?;
+    Duration::try_from_secs_f64(value * seconds_per_unit)
+        .map_err(|_| format!("'{text}' is not a usable duration"))
 }
 
 /// Parses a positive byte count: a number with an optional unit. `K`, `M`,

@@ -119,3 +119,19 @@ fn a_port_alone_gets_an_example_address() {
         out.stderr
     );
 }
+
+#[test]
+fn compound_durations_are_accepted() {
+    for timeout in ["1m30s", "1h", "1h 30m", "250ms", "2.5", "3"] {
+        let out = goru(&["--timeout", timeout, "-c", "print('ran')"]);
+        assert_eq!(
+            (out.status, out.stdout.as_slice()),
+            (Some(0), &b"ran\n"[..]),
+            "{timeout}: {out:?}"
+        );
+    }
+    for timeout in ["0", "soon", "1m30", "2y"] {
+        let out = goru(&["--timeout", timeout, "-c", "print('ran')"]);
+        assert_eq!(out.status, Some(2), "{timeout}: {out:?}");
+    }
+}

@@ -89,12 +89,18 @@ fn install_list_and_remove() {
 }
 
 #[test]
-fn list_of_a_missing_directory_is_empty() {
+fn list_of_a_missing_directory_says_no_packages() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = deps(&["list", "--dir", &path(&dir)]);
-    assert_eq!(out.status, Some(0), "{out:?}");
-    assert_eq!(out.stdout(), "");
-    assert_eq!(out.stderr, "");
+    // As goru (Go) says it, and with --dir before the subcommand as goru takes it.
+    for args in [
+        &["list", "--dir", &path(&dir)][..],
+        &["--dir", &path(&dir), "list"],
+    ] {
+        let out = deps(args);
+        assert_eq!(out.status, Some(0), "{out:?}");
+        assert_eq!(out.stdout(), "No packages installed.\n", "{args:?}");
+        assert_eq!(out.stderr, "");
+    }
     assert!(!dir.path().join("packages").exists(), "list creates nothing");
 }
 
@@ -112,7 +118,10 @@ fn c_extensions_are_refused_by_name() {
         lines[0]
     );
     assert_eq!(out.stdout(), "");
-    assert_eq!(deps(&["list", "--dir", &packages]).stdout(), "");
+    assert_eq!(
+        deps(&["list", "--dir", &packages]).stdout(),
+        "No packages installed.\n"
+    );
 }
 
 #[test]
