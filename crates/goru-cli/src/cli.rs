@@ -214,6 +214,39 @@ mod tests {
         assert!(cli.run.lang.is_none());
     }
 
+    /// goru's (Go) flag names, accepted as hidden aliases (see
+    /// docs/coming-from-goru.md).
+    #[test]
+    fn gorus_flag_names_are_aliases() {
+        let cli = Cli::try_parse_from([
+            "goru",
+            "--packages",
+            "p",
+            "--allow-pkg",
+            "six",
+            "--http-max-url",
+            "100",
+            "--fs-max-file",
+            "1KiB",
+            "--fs-max-path",
+            "50",
+            "-c",
+            "1",
+        ])
+        .expect("parses");
+        assert_eq!(cli.run.grant.allowed_packages, ["six"]);
+        assert_eq!(cli.run.grant.http_max_url_length, 100);
+        assert_eq!(cli.run.grant.fs_max_read, 1024);
+        assert_eq!(cli.run.grant.fs_max_path_length, 50);
+        let cli = Cli::try_parse_from(["goru", "--packages", "p", "--allow-pkg-install", "-c", "1"])
+            .expect("parses");
+        assert!(cli.run.grant.package_install);
+        let help = Cli::command().render_long_help().to_string();
+        for alias in ["allow-pkg", "http-max-url ", "fs-max-file", "fs-max-path "] {
+            assert!(!help.contains(alias), "{alias} shows in --help");
+        }
+    }
+
     #[test]
     fn rejects_bad_input() {
         assert!(Cli::try_parse_from(["goru", "-l", "cobol", "-c", "1"]).is_err());

@@ -186,13 +186,28 @@ fn install(requirements: &[Requirement], dir: &Path, run: &RunArgs) -> Result<u8
 
 fn list(dir: &Path) -> Result<u8, Failure> {
     let installed = packages::installed(dir).map_err(failure)?;
-    if installed.is_empty() {
+    let unmanaged = packages::unmanaged(dir).map_err(failure)?;
+    if installed.is_empty() && unmanaged.is_empty() {
         println!("No packages installed.");
     }
     for dist in installed {
         println!("{} {}", dist.name, dist.version);
     }
+    warn_unmanaged(&unmanaged, dir);
     Ok(0)
+}
+
+/// Says which entries of `dir` goru deps cannot name or remove, and why.
+fn warn_unmanaged(unmanaged: &[String], dir: &Path) {
+    if !unmanaged.is_empty() {
+        eprintln!(
+            "goru: {} in {} came without .dist-info metadata (put there by another installer, \
+             such as goru (Go)'s): goru deps can neither list nor remove them; reinstall them with \
+             goru deps install",
+            unmanaged.join(", "),
+            dir.display()
+        );
+    }
 }
 
 /// Removes every named package, or none when one is not installed.
@@ -203,6 +218,7 @@ fn remove(names: &[String], dir: &Path) -> Result<u8, Failure> {
             .iter()
             .any(|d| normalize_name(&d.name) == normalize_name(name))
     }) {
+        warn_unmanaged(&packages::unmanaged(dir).map_err(failure)?, dir);
         return Err(failure(InstallError::NotInstalled {
             name: missing.clone(),
         }));

@@ -47,13 +47,14 @@ pub struct GrantArgs {
 
     /// Let the guest install any pure-Python package (and its dependencies)
     /// into --packages DIR with install_pkg(name, version=None).
-    #[arg(long, global = true, requires = "packages")]
+    #[arg(long, alias = "allow-pkg-install", global = true, requires = "packages")]
     pub package_install: bool,
 
     /// Let the guest install package NAME (and its dependencies) into
     /// --packages DIR with install_pkg(). Repeatable.
     #[arg(
         long = "allow-package",
+        alias = "allow-pkg",
         value_name = "NAME",
         global = true,
         requires = "packages",
@@ -87,11 +88,17 @@ pub struct GrantArgs {
     pub http_max_body: usize,
 
     /// Longest URL, in characters.
-    #[arg(long, value_name = "N", default_value_t = 8192, global = true)]
+    #[arg(
+        long,
+        alias = "http-max-url",
+        value_name = "N",
+        default_value_t = 8192,
+        global = true
+    )]
     pub http_max_url_length: usize,
 
     /// Largest file the guest may read from a mount.
-    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size, global = true)]
+    #[arg(long, alias = "fs-max-file", value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size, global = true)]
     pub fs_max_read: u64,
 
     /// Largest file the guest may write to a mount.
@@ -99,7 +106,13 @@ pub struct GrantArgs {
     pub fs_max_write: u64,
 
     /// Longest path the guest may use, in characters.
-    #[arg(long, value_name = "N", default_value_t = 4096, global = true)]
+    #[arg(
+        long,
+        alias = "fs-max-path",
+        value_name = "N",
+        default_value_t = 4096,
+        global = true
+    )]
     pub fs_max_path_length: usize,
 
     /// Most host calls (capability and custom) one run may make.

@@ -34,7 +34,10 @@ pub fn serve(args: &ServeArgs, run: &RunArgs) -> Result<u8, Failure> {
         .build()
         .context("starting the server's runtime")
         .map_err(Failure::Other)?;
-    let listen = args.listen;
+    let mut listen = args.listen;
+    if let Some(port) = args.port {
+        listen.set_port(port);
+    }
     let served = runtime.block_on(async move {
         let listener = TcpListener::bind(listen)
             .await

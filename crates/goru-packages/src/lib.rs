@@ -86,4 +86,4 @@ pub use grant::{InstallPolicy, Packages};
 pub use host::{INSTALL_FUNCTION, InstallFunction};
 pub use installer::Installer;
 pub use requirement::{Requirement, RequirementError, normalize_name};
-pub use site::{Distribution, installed, remove};
+pub use site::{Distribution, installed, remove, unmanaged};

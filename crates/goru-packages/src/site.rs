@@ -62,6 +62,56 @@ pub fn installed(dir: &Path) -> Result<Vec<Distribution>, InstallError> {
     Ok(dists)
 }
 
+/// The entries directly in `dir` that no installed distribution's `RECORD`
+/// accounts for (sorted): packages put there by other means than an
+/// install with metadata, such as goru (Go)'s installer, which
+/// [`installed`] cannot name and [`remove`] cannot remove. `*.dist-info`,
+/// `__pycache__` and hidden entries are not counted.
+///
+/// ```
+/// use goru_packages::unmanaged;
+///
+/// let dir = tempfile::tempdir()?;
+/// std::fs::create_dir(dir.path().join("requests"))?;
+/// std::fs::write(dir.path().join("requests/__init__.py"), "")?;
+/// let info = dir.path().join("six-1.17.0.dist-info");
+/// std::fs::create_dir(&info)?;
+/// std::fs::write(info.join("METADATA"), "Name: six\nVersion: 1.17.0\n")?;
+/// std::fs::write(info.join("RECORD"), "six.py,sha256=x,1\n")?;
+/// std::fs::write(dir.path().join("six.py"), "")?;
+/// assert_eq!(unmanaged(dir.path())?, ["requests"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn unmanaged(dir: &Path) -> Result<Vec<String>, InstallError> {
+    let mut recorded = std::collections::HashSet::new();
+    for info in dist_infos(dir)? {
+        for path in record_paths(&info.path)? {
+            if let Some(first) =
+                safe_relative(&path).and_then(|p| p.components().next().map(|c| c.as_os_str().to_owned()))
+            {
+                recorded.insert(first);
+            }
+        }
+    }
+    let context = || format!("reading {}", dir.display());
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(InstallError::io(context())(e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let name = entry.map_err(InstallError::io(context()))?.file_name();
+        let text = name.to_string_lossy();
+        let ignored = text.starts_with('.') || text == "__pycache__" || text.ends_with(".dist-info");
+        if !ignored && !recorded.contains(&name) {
+            names.push(text.into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 /// Removes the distribution called `name` (compared normalised) from `dir`:
 /// the files its `RECORD` lists, their `__pycache__` entries, directories
 /// left empty, and its `*.dist-info` directory. Returns what was removed.

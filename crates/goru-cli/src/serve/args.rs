@@ -47,6 +47,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", value_parser = crate::cli::parse_address)]
     pub listen: SocketAddr,
 
+    /// goru's (Go) `--port N` / `-p N`: `--listen` on port N of its address
+    /// (loopback unless `--listen` says otherwise). Hidden; see
+    /// docs/coming-from-goru.md.
+    #[arg(long, short = 'p', value_name = "PORT", hide = true)]
+    pub port: Option<u16>,
+
     /// Require `Authorization: Bearer TOKEN` on every route but /health.
     #[arg(long, value_name = "TOKEN", env = "GORU_TOKEN", hide_env_values = true)]
     pub token: Option<String>,

@@ -104,6 +104,31 @@ fn list_of_a_missing_directory_says_no_packages() {
     assert!(!dir.path().join("packages").exists(), "list creates nothing");
 }
 
+/// A directory goru (Go)'s installer filled: package folders without
+/// `.dist-info`. goru deps says it cannot manage them, and why.
+#[test]
+fn packages_without_metadata_are_named_not_managed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let packages = path(&dir);
+    std::fs::create_dir_all(Path::new(&packages).join("requests")).unwrap();
+    std::fs::write(Path::new(&packages).join("requests/__init__.py"), "").unwrap();
+    let out = deps(&["--dir", &packages, "list"]);
+    assert_eq!(out.status, Some(0), "{out:?}");
+    assert_eq!(out.stdout(), "", "nothing it can name");
+    assert!(
+        out.stderr.contains("requests in") && out.stderr.contains("without .dist-info"),
+        "{}",
+        out.stderr
+    );
+    let out = deps(&["--dir", &packages, "remove", "requests"]);
+    assert_eq!(out.status, Some(1), "{out:?}");
+    assert!(out.stderr.contains("neither list nor remove"), "{}", out.stderr);
+    assert!(
+        Path::new(&packages).join("requests/__init__.py").exists(),
+        "nothing removed"
+    );
+}
+
 #[test]
 fn c_extensions_are_refused_by_name() {
     let dir = tempfile::tempdir().expect("tempdir");

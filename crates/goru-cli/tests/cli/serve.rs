@@ -843,3 +843,23 @@ fn unusable_flags_are_refused_before_listening() {
         );
     }
 }
+
+/// goru's (Go) `serve --port N` / `-p N`: that port, on goru-rs's loopback default.
+#[test]
+fn gorus_port_flag_picks_the_port() {
+    for flag in ["--port", "-p"] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port()
+            .to_string();
+        let server = Server::start(&[flag, &port]);
+        assert_eq!(server.base, format!("http://127.0.0.1:{port}"), "{flag}");
+        assert_eq!(
+            server
+                .execute(serde_json::json!({"lang": "python", "code": "print(1)"}))
+                .stdout(),
+            "1\n"
+        );
+    }
+}
