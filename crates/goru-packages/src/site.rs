@@ -93,15 +93,9 @@ pub fn unmanaged(dir: &Path) -> Result<Vec<String>, InstallError> {
             }
         }
     }
-    let context = || format!("reading {}", dir.display());
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(InstallError::io(context())(e)),
-    };
     let mut names = Vec::new();
-    for entry in entries {
-        let name = entry.map_err(InstallError::io(context()))?.file_name();
+    for entry in entries(dir)? {
+        let name = entry.file_name();
         let text = name.to_string_lossy();
         let ignored = text.starts_with('.') || text == "__pycache__" || text.ends_with(".dist-info");
         if !ignored && !recorded.contains(&name) {
@@ -175,18 +169,23 @@ pub(crate) fn lock(dir: &Path) -> Result<File, InstallError> {
     Ok(file)
 }
 
+/// The entries directly in `dir`; a missing `dir` has none.
+fn entries(dir: &Path) -> Result<Vec<fs::DirEntry>, InstallError> {
+    let context = || format!("reading {}", dir.display());
+    match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .collect::<Result<_, _>>()
+            .map_err(InstallError::io(context())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(InstallError::io(context())(e)),
+    }
+}
+
 /// The `*.dist-info` directories directly in `dir` (a missing `dir` has
 /// none). Symbolic links are not followed.
 pub(crate) fn dist_infos(dir: &Path) -> Result<Vec<DistInfo>, InstallError> {
-    let context = || format!("reading {}", dir.display());
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(InstallError::io(context())(e)),
-    };
     let mut infos = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(InstallError::io(context()))?;
+    for entry in entries(dir)? {
         let file_name = entry.file_name();
         let Some(stem) = file_name.to_str().and_then(|n| n.strip_suffix(".dist-info")) else {
             continue;
