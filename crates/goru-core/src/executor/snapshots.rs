@@ -115,7 +115,7 @@ impl Inner {
                 if let Some(disk) = self.cache.disk() {
                     disk.store_image(&key, &image);
                 }
-                image_from(&image)
+                held(MemoryImage::from_bytes(&image))
             })
         });
         Ok(match image {
@@ -126,11 +126,7 @@ impl Inner {
 
     /// The snapshot another executor (or process) left in the disk cache.
     fn cached_snapshot(&self, key: &str) -> Option<Arc<MemoryImage>> {
-        let image = self.cache.disk()?.load_image(key, MemoryImage::from_file)?;
-        image
-            .inspect_err(|e| tracing::warn!(error = %e, "could not use the cached snapshot"))
-            .ok()
-            .map(Arc::new)
+        held(self.cache.disk()?.load_image(key, MemoryImage::from_file)?)
     }
 
     /// Runs `program` from scratch and returns its memory; on failure, logs
@@ -188,8 +184,10 @@ impl Inner {
     }
 }
 
-fn image_from(bytes: &[u8]) -> Option<Arc<MemoryImage>> {
-    MemoryImage::from_bytes(bytes)
+/// The image, shared, or `None` (logged) if it could not be held: runs
+/// then start from scratch.
+fn held(image: Result<MemoryImage, String>) -> Option<Arc<MemoryImage>> {
+    image
         .inspect_err(|e| tracing::warn!(error = %e, "could not hold the snapshot; runs start from scratch"))
         .ok()
         .map(Arc::new)
