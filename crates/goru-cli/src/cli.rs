@@ -4,7 +4,8 @@ use clap::{Parser, Subcommand};
 
 use crate::deps::{self, DepsArgs};
 use crate::mcp::args::{self as mcp_args, McpArgs};
-use crate::run_args::RunArgs;
+use crate::repl::ReplArgs;
+use crate::run_args::{CommonArgs, RunArgs};
 use crate::serve::args::{self as serve_args, ServeArgs};
 
 /// Shown after the options in `--help`.
@@ -63,20 +64,13 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// The script to run, then its arguments (sys.argv[1:]); the script's
-    /// extension (.py, .js, .mjs) picks the language. With -c or -m every
-    /// one is an argument. Without FILE, -c and -m, the code is read from
-    /// stdin ("-" also means stdin). Everything after FILE is the script's,
-    /// options included, as with python3.
-    #[arg(
-        value_name = "FILE [ARGS]",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub argv: Vec<String>,
-
+    /// The run of `goru` without a subcommand; before a subcommand, none of
+    /// these may be given (see [`misplaced_option`]).
     #[command(flatten)]
     pub run: RunArgs,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// The subcommands; with none, `goru` behaves as `goru run`.
@@ -84,22 +78,14 @@ pub struct Cli {
 pub enum Command {
     /// Run code from a file, -c, or stdin (the default command).
     #[command(after_help = AFTER_HELP)]
-    Run {
-        /// The script to run, then its arguments (as for goru FILE).
-        #[arg(
-            value_name = "FILE [ARGS]",
-            trailing_var_arg = true,
-            allow_hyphen_values = true
-        )]
-        argv: Vec<String>,
-    },
+    Run(RunArgs),
     /// An interactive session: state persists from one input to the next.
     /// Multi-line input continues while a statement is open; the value of an
     /// expression is printed (and is `_` in Python). Takes the same limits
     /// and capability flags as `run` (--timeout applies to each input).
     /// exit(), quit() or Ctrl-D leave (in JavaScript also .exit); Tab
     /// completes the names in scope.
-    Repl(crate::repl::ReplArgs),
+    Repl(ReplArgs),
     /// The HTTP service: run code over HTTP/JSON, statelessly or in
     /// sessions (see docs/server.md). The limit and capability flags apply
     /// to every run and every session; --timeout is the most a request may
@@ -126,6 +112,20 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The command with `language` (goru's `-l` given before the command
+    /// name) as its `--lang`, unless it has its own.
+    pub fn or_language(mut self, language: Option<&'static dyn goru::Language>) -> Self {
+        match &mut self {
+            Command::Run(RunArgs { lang, .. })
+            | Command::Repl(ReplArgs { lang, .. })
+            | Command::Serve(ServeArgs { lang, .. }) => *lang = lang.or(language),
+            Command::Mcp(_) | Command::Deps(_) | Command::Completion { .. } => {}
+        }
+        self
+    }
+}
+
 /// The subcommands' names, for "did you mean" on a FILE that is none.
 pub fn command_names() -> Vec<String> {
     use clap::CommandFactory;
@@ -134,6 +134,46 @@ pub fn command_names() -> Vec<String> {
         .get_subcommands()
         .map(|command| command.get_name().to_owned())
         .collect()
+}
+
+/// For a run option given before a subcommand (`goru --timeout 5 repl`),
+/// the usage error that says where it goes, or that it does not apply
+/// there. Each command takes its options after its name, so that its
+/// `--help` lists only those that apply to it; goru's own options (`-v`,
+/// the cache's) go anywhere, and so does `--lang` where it applies (goru
+/// (Go) takes `goru -l js repl`; see [`Command::or_language`]).
+pub fn misplaced_option(matches: &clap::ArgMatches) -> Option<String> {
+    use clap::CommandFactory;
+    use clap::parser::ValueSource;
+
+    let name = matches.subcommand_name()?;
+    let mut command = Cli::command();
+    command.build();
+    let takes = |id: &clap::Id, shown: bool| {
+        command.find_subcommand(name).is_some_and(|sub| {
+            sub.get_arguments()
+                .any(|arg| arg.get_id() == id && !(shown && arg.is_hide_set()))
+        })
+    };
+    let given = command
+        .get_arguments()
+        .filter(|arg| !arg.is_global_set() && !arg.is_positional())
+        .filter(|arg| !(arg.get_id() == "lang" && takes(arg.get_id(), true)))
+        .filter(|arg| matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
+        .min_by_key(|arg| matches.index_of(arg.get_id().as_str()))?;
+    let flag = match (given.get_short(), given.get_long()) {
+        (Some(short), Some(long)) => format!("-{short}/--{long}"),
+        (None, Some(long)) => format!("--{long}"),
+        (Some(short), None) => format!("-{short}"),
+        (None, None) => given.get_id().to_string(),
+    };
+    Some(if takes(given.get_id(), true) {
+        format!(
+            "{flag} goes after the command: goru {name} {flag} ... (each command takes its own options after its name)"
+        )
+    } else {
+        format!("{flag} does not apply to goru {name} (see goru {name} --help)")
+    })
 }
 
 /// An `ADDR` of `--listen` and `--http`: an address and a port, with an
@@ -174,43 +214,125 @@ mod tests {
     fn file_at_top_level_and_under_run() {
         let cli = Cli::try_parse_from(["goru", "--timeout", "2", "x.py"]).expect("parses");
         assert!(cli.command.is_none());
-        assert_eq!(cli.argv, ["x.py"]);
-        assert_eq!(cli.run.timeout, Duration::from_secs(2));
+        assert_eq!(cli.run.argv, ["x.py"]);
+        assert_eq!(cli.run.sandbox.timeout, Duration::from_secs(2));
 
-        for argv in [
-            &["goru", "run", "-l", "js", "x.txt"][..],
-            &["goru", "-l", "js", "run", "x.txt"],
-        ] {
-            let cli = Cli::try_parse_from(argv).expect("parses");
-            let Some(Command::Run { argv: args }) = cli.command else {
-                panic!("expected the run subcommand: {argv:?}")
+        let cli = Cli::try_parse_from(["goru", "run", "-l", "js", "x.txt"]).expect("parses");
+        let Some(Command::Run(run)) = cli.command else {
+            panic!("expected the run subcommand")
+        };
+        assert_eq!(run.argv, ["x.txt"]);
+        assert_eq!(run.lang.map(|l| l.name()), Some("js"));
+    }
+
+    /// Each command takes its options after its name; goru's own options
+    /// (`-v`, the cache's) go anywhere.
+    #[test]
+    fn options_go_after_the_command() {
+        let misplaced = |argv: &[&str]| {
+            let matches = Cli::command().try_get_matches_from(argv).expect("parses");
+            misplaced_option(&matches)
+        };
+        assert_eq!(
+            misplaced(&["goru", "--memory", "1GiB", "run", "x.js"]).as_deref(),
+            Some(
+                "--memory goes after the command: goru run --memory ... (each command takes its own options after its name)"
+            )
+        );
+        // goru's `-l` before the command, where the command takes one.
+        for command in ["run", "repl", "serve"] {
+            assert_eq!(misplaced(&["goru", "-l", "js", command]), None, "{command}");
+            let cli = Cli::try_parse_from(["goru", "-l", "js", command]).expect("parses");
+            let (Some(Command::Run(RunArgs { lang, .. }))
+            | Some(Command::Repl(ReplArgs { lang, .. }))
+            | Some(Command::Serve(ServeArgs { lang, .. }))) =
+                cli.command.map(|c| c.or_language(cli.run.lang))
+            else {
+                panic!("{command}")
             };
-            assert_eq!(args, ["x.txt"], "{argv:?}");
-            assert_eq!(cli.run.lang.map(|l| l.name()), Some("js"), "{argv:?}");
+            assert_eq!(lang.map(|l| l.name()), Some("js"), "{command}");
+        }
+        let mine = Cli::try_parse_from(["goru", "-l", "js", "repl", "-l", "python"]).expect("parses");
+        let Some(Command::Repl(repl)) = mine.command.map(|c| c.or_language(mine.run.lang)) else {
+            panic!("repl")
+        };
+        assert_eq!(repl.lang.map(|l| l.name()), Some("python"));
+        assert!(
+            misplaced(&["goru", "-l", "js", "mcp"]).is_some_and(|m| m.contains("does not apply to goru mcp"))
+        );
+        let message = misplaced(&["goru", "--no-cache", "--kv", "--timeout", "5", "repl"]);
+        assert!(message.is_some_and(|m| m.starts_with("--kv goes after the command: goru repl --kv")));
+        assert_eq!(
+            misplaced(&["goru", "-c", "1", "serve"]).as_deref(),
+            Some("-c/--code does not apply to goru serve (see goru serve --help)")
+        );
+        let message = misplaced(&["goru", "--stdin-file", "f", "repl"]);
+        assert!(message.is_some_and(|m| m.starts_with("--stdin-file does not apply to goru repl")));
+        assert_eq!(misplaced(&["goru", "--timeout", "5", "-c", "1"]), None);
+        assert_eq!(misplaced(&["goru", "repl", "--timeout", "5", "--kv"]), None);
+        for argv in [
+            &["goru", "--no-cache", "--cache-dir", "d", "-v", "deps", "list"][..],
+            &["goru", "deps", "list", "--no-cache", "--cache-dir", "d", "-v"],
+        ] {
+            assert_eq!(misplaced(argv), None, "{argv:?}");
+            let cli = Cli::try_parse_from(argv).expect("parses");
+            assert!(cli.common.no_cache && cli.common.verbose, "{argv:?}");
+        }
+        // What does not apply to a command is not one of its options.
+        for argv in [
+            &["goru", "serve", "-c", "1"][..],
+            &["goru", "serve", "--stdin-file", "in.txt"],
+            &["goru", "mcp", "--lang", "js"],
+            &["goru", "deps", "list", "--timeout", "5"],
+            &["goru", "deps", "list", "--kv"],
+            &["goru", "repl", "--stdin-file", "in.txt"],
+        ] {
+            assert!(Cli::try_parse_from(argv).is_err(), "{argv:?} parses");
+        }
+        for (command, absent) in [
+            ("repl", &["--stdin-file", "--module", "--code"][..]),
+            ("serve", &["--stdin-file", "--code", "--history"]),
+            ("mcp", &["--stdin-file", "--lang", "--code"]),
+            (
+                "deps",
+                &["--timeout", "--kv", "--memory", "--lang", "--stdin-file"],
+            ),
+        ] {
+            let mut cli = Cli::command();
+            cli.build();
+            let help = cli
+                .find_subcommand_mut(command)
+                .expect("a subcommand")
+                .render_long_help()
+                .to_string();
+            for flag in absent {
+                assert!(!help.contains(flag), "goru {command} --help shows {flag}");
+            }
+            assert!(help.contains("--cache-dir"), "goru {command} --help");
         }
     }
 
     #[test]
     fn everything_after_the_script_is_its_own() {
         let cli = Cli::try_parse_from(["goru", "x.py", "a", "--lang", "js", "-c"]).expect("parses");
-        assert_eq!(cli.argv, ["x.py", "a", "--lang", "js", "-c"]);
-        assert!(cli.run.lang.is_none() && cli.run.code.is_none());
+        assert_eq!(cli.run.argv, ["x.py", "a", "--lang", "js", "-c"]);
+        assert!(cli.run.lang.is_none() && cli.run.source.code.is_none());
         let cli = Cli::try_parse_from(["goru", "--", "x.py", "--flag"]).expect("parses");
-        assert_eq!(cli.argv, ["x.py", "--flag"]);
+        assert_eq!(cli.run.argv, ["x.py", "--flag"]);
         let cli = Cli::try_parse_from(["goru", "-c", "1", "a", "-b"]).expect("parses");
-        assert_eq!(cli.run.code.as_deref(), Some("1"));
-        assert_eq!(cli.argv, ["a", "-b"]);
+        assert_eq!(cli.run.source.code.as_deref(), Some("1"));
+        assert_eq!(cli.run.argv, ["a", "-b"]);
         let cli = Cli::try_parse_from(["goru", "-m", "json.tool", "--sort-keys"]).expect("parses");
-        assert_eq!(cli.run.module.as_deref(), Some("json.tool"));
-        assert_eq!(cli.argv, ["--sort-keys"]);
+        assert_eq!(cli.run.source.module.as_deref(), Some("json.tool"));
+        assert_eq!(cli.run.argv, ["--sort-keys"]);
     }
 
     #[test]
     fn defaults() {
         let cli = Cli::try_parse_from(["goru", "-c", "1"]).expect("parses");
-        assert_eq!(cli.run.timeout, Duration::from_secs(30));
-        assert_eq!(cli.run.memory, 256 << 20);
-        assert_eq!(cli.run.output_limit, 1 << 20);
+        assert_eq!(cli.run.sandbox.timeout, Duration::from_secs(30));
+        assert_eq!(cli.run.sandbox.memory, 256 << 20);
+        assert_eq!(cli.run.sandbox.output_limit, 1 << 20);
         assert!(cli.run.lang.is_none());
     }
 
@@ -234,13 +356,13 @@ mod tests {
             "1",
         ])
         .expect("parses");
-        assert_eq!(cli.run.grant.allowed_packages, ["six"]);
-        assert_eq!(cli.run.grant.http_max_url_length, 100);
-        assert_eq!(cli.run.grant.fs_max_read, 1024);
-        assert_eq!(cli.run.grant.fs_max_path_length, 50);
+        assert_eq!(cli.run.sandbox.grant.allowed_packages, ["six"]);
+        assert_eq!(cli.run.sandbox.grant.http_max_url_length, 100);
+        assert_eq!(cli.run.sandbox.grant.fs_max_read, 1024);
+        assert_eq!(cli.run.sandbox.grant.fs_max_path_length, 50);
         let cli = Cli::try_parse_from(["goru", "--packages", "p", "--allow-pkg-install", "-c", "1"])
             .expect("parses");
-        assert!(cli.run.grant.package_install);
+        assert!(cli.run.sandbox.grant.package_install);
         let help = Cli::command().render_long_help().to_string();
         for alias in ["allow-pkg", "http-max-url ", "fs-max-file", "fs-max-path "] {
             assert!(!help.contains(alias), "{alias} shows in --help");

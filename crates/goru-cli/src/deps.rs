@@ -10,7 +10,7 @@ use goru::packages::{self, InstallError, Installer, Requirement, normalize_name}
 use goru_server::units;
 
 use crate::failure::Failure;
-use crate::run_args::RunArgs;
+use crate::run_args::CommonArgs;
 
 /// The packages directory when `--dir` is not given.
 pub const DEFAULT_DIR: &str = ".goru/python/packages";
@@ -106,19 +106,14 @@ fn parse_requirement(text: &str) -> Result<Requirement, String> {
 }
 
 /// Runs `goru deps ...`; status 0 on success.
-pub fn deps(args: &DepsArgs, run: &RunArgs) -> Result<u8, Failure> {
-    if run.code.is_some() || run.module.is_some() || run.stdin_file.is_some() {
-        return Err(Failure::Usage(
-            "goru deps runs no code: -c, -m and --stdin-file do not apply (see goru deps --help)".into(),
-        ));
-    }
+pub fn deps(args: &DepsArgs, common: &CommonArgs) -> Result<u8, Failure> {
     match &args.command {
         DepsCommand::Install { requirements, files } => {
             let mut all = requirements.clone();
             for file in files {
                 all.extend(read_requirements(file)?);
             }
-            install(&all, &args.dir, run)
+            install(&all, &args.dir, common)
         }
         DepsCommand::List => list(&args.dir),
         DepsCommand::Remove { names } => remove(names, &args.dir),
@@ -156,9 +151,9 @@ fn parse_requirements(text: &str) -> Result<Vec<Requirement>, (usize, String)> {
     Ok(requirements)
 }
 
-fn install(requirements: &[Requirement], dir: &Path, run: &RunArgs) -> Result<u8, Failure> {
+fn install(requirements: &[Requirement], dir: &Path, common: &CommonArgs) -> Result<u8, Failure> {
     let installer = Installer::new()
-        .bytecode(crate::run::executor(run)?)
+        .bytecode(crate::run::executor(common)?)
         .progress(|line| eprintln!("  {line}"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -21,33 +21,33 @@ use crate::deps::DEFAULT_DIR;
 #[command(next_help_heading = "Capabilities (all off by default)")]
 pub struct GrantArgs {
     /// Give the guest a key-value store (kv.get/kv.set/..., empty at start).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub kv: bool,
 
     /// Let the guest make HTTP requests to HOST (and its subdomains); HOST may
     /// carry a port (api.example.com:8443). Repeatable.
-    #[arg(long = "allow-host", value_name = "HOST", global = true)]
+    #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_hosts: Vec<String>,
 
     /// Mount host directory HOST_DIR at VIRTUAL with MODE ro (read), rw (read
     /// and write existing files) or rwc (also create). Repeatable.
     /// Example: --mount /data:./input:ro
-    #[arg(long = "mount", value_name = "VIRTUAL:HOST_DIR:MODE", value_parser = parse_mount, global = true)]
+    #[arg(long = "mount", value_name = "VIRTUAL:HOST_DIR:MODE", value_parser = parse_mount)]
     pub mounts: Vec<Mount>,
 
     /// Let Python import the packages in DIR (e.g. installed with `goru deps
     /// install`): it is on sys.path as /packages, read-only. Default:
     /// .goru/python/packages, if that directory exists.
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(long, value_name = "DIR")]
     pub packages: Option<PathBuf>,
 
     /// Give Python no packages directory, not even the default one.
-    #[arg(long, global = true, conflicts_with = "packages")]
+    #[arg(long, conflicts_with = "packages")]
     pub no_packages: bool,
 
     /// Let the guest install any pure-Python package (and its dependencies)
     /// into --packages DIR with install_pkg(name, version=None).
-    #[arg(long, alias = "allow-pkg-install", global = true, requires = "packages")]
+    #[arg(long, alias = "allow-pkg-install", requires = "packages")]
     pub package_install: bool,
 
     /// Let the guest install package NAME (and its dependencies) into
@@ -56,67 +56,54 @@ pub struct GrantArgs {
         long = "allow-package",
         alias = "allow-pkg",
         value_name = "NAME",
-        global = true,
         requires = "packages",
         conflicts_with = "package_install"
     )]
     pub allowed_packages: Vec<String>,
 
     /// Most entries in the key-value store.
-    #[arg(long, value_name = "N", default_value_t = KvConfig::new().max_entries, global = true)]
+    #[arg(long, value_name = "N", default_value_t = KvConfig::new().max_entries)]
     pub kv_max_entries: usize,
 
     /// Longest key of the key-value store.
-    #[arg(long, value_name = "SIZE", default_value = "256", value_parser = units::parse_size_usize, global = true)]
+    #[arg(long, value_name = "SIZE", default_value = "256", value_parser = units::parse_size_usize)]
     pub kv_max_key_size: usize,
 
     /// Largest value of the key-value store (its JSON text).
-    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = units::parse_size_usize, global = true)]
+    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = units::parse_size_usize)]
     pub kv_max_value_size: usize,
 
     /// Most bytes of keys and values in the key-value store.
-    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size_usize, global = true)]
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size_usize)]
     pub kv_max_total_size: usize,
 
     /// Time limit of one HTTP request, redirects included.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration, global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration)]
     pub http_timeout: Duration,
 
     /// Bytes kept of an HTTP response body (the rest is cut off); also the
     /// largest request body.
-    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = units::parse_size_usize, global = true)]
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = units::parse_size_usize)]
     pub http_max_body: usize,
 
     /// Longest URL, in characters.
-    #[arg(
-        long,
-        alias = "http-max-url",
-        value_name = "N",
-        default_value_t = 8192,
-        global = true
-    )]
+    #[arg(long, alias = "http-max-url", value_name = "N", default_value_t = 8192)]
     pub http_max_url_length: usize,
 
     /// Largest file the guest may read from a mount.
-    #[arg(long, alias = "fs-max-file", value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size, global = true)]
+    #[arg(long, alias = "fs-max-file", value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size)]
     pub fs_max_read: u64,
 
     /// Largest file the guest may write to a mount.
-    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size, global = true)]
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = units::parse_size)]
     pub fs_max_write: u64,
 
     /// Longest path the guest may use, in characters.
-    #[arg(
-        long,
-        alias = "fs-max-path",
-        value_name = "N",
-        default_value_t = 4096,
-        global = true
-    )]
+    #[arg(long, alias = "fs-max-path", value_name = "N", default_value_t = 4096)]
     pub fs_max_path_length: usize,
 
     /// Most host calls (capability and custom) one run may make.
-    #[arg(long, value_name = "N", default_value_t = goru::Limits::default().host_calls, global = true)]
+    #[arg(long, value_name = "N", default_value_t = goru::Limits::default().host_calls)]
     pub max_host_calls: usize,
 }
 

@@ -18,8 +18,8 @@ mod stream;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 use crate::failure::{Failure, exit};
@@ -48,52 +48,45 @@ fn misspelt_command(file: &str) -> Option<String> {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
         Err(error) if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             error.exit()
         }
         Err(error) => return report(Failure::Usage(clap_message(&error))),
     };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => return report(Failure::Usage(clap_message(&error))),
+    };
+    if let Some(message) = cli::misplaced_option(&matches) {
+        return report(Failure::Usage(message));
+    }
     // A service logs its requests by default; the one-shot commands stay quiet.
     logging::init(match cli.command {
         Some(Command::Serve(_)) => serve::DEFAULT_LOG,
         Some(Command::Mcp(_)) => mcp::DEFAULT_LOG,
         _ => "off",
     });
-    let top = cli.argv;
-    let outcome = match cli.command {
-        Some(Command::Run { argv }) if !argv.is_empty() && !top.is_empty() => {
-            return report(Failure::Usage("give one FILE to run (see goru --help)".into()));
-        }
-        Some(Command::Run { argv }) => run::run(if argv.is_empty() { &top } else { &argv }, &cli.run),
-        Some(_) if !top.is_empty() => {
-            return report(Failure::Usage(
-                "only goru run takes a FILE and arguments (see goru --help)".into(),
-            ));
-        }
-        Some(Command::Repl(_)) if cli.run.code.is_some() || cli.run.module.is_some() => {
+    let outcome = match cli.command.map(|command| command.or_language(cli.run.lang)) {
+        Some(Command::Run(run)) => run::run(&run, &cli.common),
+        Some(Command::Repl(repl)) if repl.code_up_front.is_some() => {
             return report(Failure::Usage(
                 "goru repl takes no code up front: type it at the prompt, or run it with goru -c CODE / goru -m MODULE"
                     .into(),
             ));
         }
-        Some(Command::Repl(repl)) => repl::repl(&repl, &cli.run),
-        Some(Command::Serve(serve)) => serve::serve(&serve, &cli.run),
-        Some(Command::Mcp(mcp)) => mcp::mcp(&mcp, &cli.run),
-        Some(Command::Deps(deps)) => deps::deps(&deps, &cli.run),
+        Some(Command::Repl(repl)) => repl::repl(&repl, &cli.common),
+        Some(Command::Serve(serve)) => serve::serve(&serve, &cli.common),
+        Some(Command::Mcp(mcp)) => mcp::mcp(&mcp, &cli.common),
+        Some(Command::Deps(deps)) => deps::deps(&deps, &cli.common),
         Some(Command::Completion { shell }) => {
-            clap_complete::generate(
-                shell,
-                &mut <Cli as clap::CommandFactory>::command(),
-                "goru",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(shell, &mut Cli::command(), "goru", &mut std::io::stdout());
             Ok(0)
         }
-        None => match top.first().and_then(|first| misspelt_command(first)) {
+        None => match cli.run.argv.first().and_then(|first| misspelt_command(first)) {
             Some(hint) => return report(Failure::Usage(hint)),
-            None => run::run(&top, &cli.run),
+            None => run::run(&cli.run, &cli.common),
         },
     };
     match outcome {
@@ -127,7 +120,30 @@ fn clap_message(error: &clap::Error) -> String {
         joined if joined.is_empty() => "invalid arguments".to_string(),
         joined => joined.strip_prefix("error: ").unwrap_or(&joined).to_string(),
     };
-    format!("{message} (see goru --help)")
+    format!("{message} (see {} --help)", failed_command(error))
+}
+
+/// The command line's command that `error` is about (`goru serve`, `goru
+/// deps install`), read from clap's usage line; `goru` when there is none.
+fn failed_command(error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+
+    let Some(ContextValue::StyledStr(usage)) = error.get(ContextKind::Usage) else {
+        return "goru".into();
+    };
+    let usage = usage.to_string();
+    let words: Vec<&str> = usage
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("Usage:")
+        .split_whitespace()
+        .take_while(|word| !word.starts_with(['[', '<', '-']))
+        .collect();
+    match words.first() {
+        Some(&"goru") => words.join(" "),
+        _ => "goru".into(),
+    }
 }
 
 /// Joins a multi-line message into one line.
@@ -142,6 +158,8 @@ fn one_line(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
     #[test]

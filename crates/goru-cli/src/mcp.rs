@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 
 use self::args::McpArgs;
 use crate::failure::Failure;
-use crate::run_args::RunArgs;
+use crate::run_args::CommonArgs;
 
 /// The log directive of `goru mcp` when `RUST_LOG` is not set: goru's own
 /// warnings, on stderr (stdout is the protocol's).
@@ -23,25 +23,14 @@ pub const DEFAULT_LOG: &str = "goru=warn";
 const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 
 /// Serves until the client closes stdin (stdio) or SIGINT/SIGTERM (HTTP).
-pub fn mcp(args: &McpArgs, run: &RunArgs) -> Result<u8, Failure> {
-    for (given, flag) in [
-        (run.code.is_some(), "-c"),
-        (run.stdin_file.is_some(), "--stdin-file"),
-        (run.lang.is_some(), "--lang"),
-    ] {
-        if given {
-            return Err(Failure::Usage(format!(
-                "goru mcp takes code from the client's tool calls, not {flag} (see goru mcp --help)"
-            )));
-        }
-    }
+pub fn mcp(args: &McpArgs, common: &CommonArgs) -> Result<u8, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("goru-mcp")
         .build()
         .context("starting the server's runtime")
         .map_err(Failure::Other)?;
-    let server = server(args, run)?;
+    let server = server(args, common)?;
     let served = runtime.block_on(async move {
         match args.http {
             None => server.serve_stdio().await.context("serving stdio"),
@@ -53,7 +42,8 @@ pub fn mcp(args: &McpArgs, run: &RunArgs) -> Result<u8, Failure> {
 }
 
 /// The server the flags describe.
-fn server(args: &McpArgs, run: &RunArgs) -> Result<McpServer, Failure> {
+fn server(args: &McpArgs, common: &CommonArgs) -> Result<McpServer, Failure> {
+    let run = &args.sandbox;
     let limits = Limits::default()
         .timeout(run.timeout)
         .memory_bytes(run.memory)
@@ -62,7 +52,7 @@ fn server(args: &McpArgs, run: &RunArgs) -> Result<McpServer, Failure> {
     let capabilities = run.grant.capabilities();
     // Mounts and the HTTP allow-list are checked now, not at the first call.
     capabilities.open().map_err(|e| Failure::Usage(e.to_string()))?;
-    let mut builder = McpServer::builder(crate::run::executor(run)?)
+    let mut builder = McpServer::builder(crate::run::executor(common)?)
         .limits(limits)
         .capabilities(capabilities)
         .max_sessions(args.max_sessions as usize)

@@ -17,15 +17,34 @@ use complete::Names;
 
 use crate::failure::{Failure, stopped};
 use crate::run::{executor, note_truncation, options};
-use crate::run_args::RunArgs;
+use crate::run_args::{CommonArgs, SandboxArgs, parse_language};
 
-/// The options of `goru repl` besides those of `goru run`.
+/// The options of `goru repl`: its history file, and the language, limits
+/// and capabilities as `goru run` takes them.
 #[derive(Debug, Args)]
 pub struct ReplArgs {
     /// Keep the input history in FILE [default: the user's data directory,
     /// e.g. ~/.local/share/goru/history-python].
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
+
+    /// `-c CODE` or `-m MODULE`, which the REPL refuses with a hint (its
+    /// code comes from the prompt).
+    #[arg(
+        short = 'c',
+        long = "code",
+        short_alias = 'm',
+        value_name = "CODE",
+        hide = true
+    )]
+    pub code_up_front: Option<String>,
+
+    /// Language: python (py) or js (javascript) [default: python].
+    #[arg(short = 'l', long = "lang", value_name = "LANG", value_parser = parse_language)]
+    pub lang: Option<&'static dyn Language>,
+
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }
 
 /// Where input lines come from: an editor on a terminal, plain lines
@@ -130,16 +149,19 @@ fn prompts(language: &dyn Language) -> (&'static str, &'static str) {
 
 /// Runs the REPL until exit(), quit(), Ctrl-D, `.exit` (JavaScript) or the
 /// end of the input; the exit status (exit(n) gives n).
-pub fn repl(repl: &ReplArgs, args: &RunArgs) -> Result<u8, Failure> {
-    let language = match args.lang {
+pub fn repl(repl: &ReplArgs, common: &CommonArgs) -> Result<u8, Failure> {
+    let language = match repl.lang {
         Some(language) => language,
         None => goru::language_by_name("python")
             .ok_or_else(|| Failure::Usage("no default language in this build: pass --lang".into()))?,
     };
-    let executor = executor(args)?;
+    let executor = executor(common)?;
     let start = || -> Result<Session, Failure> {
         executor
-            .session_blocking(language, options(args, language, &executor)?)
+            .session_blocking(
+                language,
+                options(&repl.sandbox, language, &executor, common.verbose)?,
+            )
             .map_err(stopped)
     };
     let mut session = start()?;
@@ -202,7 +224,7 @@ pub fn repl(repl: &ReplArgs, args: &RunArgs) -> Result<u8, Failure> {
         input.remember(&chunk);
         match run_streamed(&session, &chunk) {
             Ok(result) => {
-                note_truncation(&result.output, args.output_limit);
+                note_truncation(&result.output, repl.sandbox.output_limit);
                 if result.exited {
                     status = u8::try_from(result.exit_code).unwrap_or(u8::MAX);
                     break;
@@ -212,7 +234,7 @@ pub fn repl(repl: &ReplArgs, args: &RunArgs) -> Result<u8, Failure> {
             Err(error @ Error::InvalidCode(_)) => eprintln!("goru: {error}"),
             Err(error) => {
                 if let Some(output) = error.output() {
-                    note_truncation(output, args.output_limit);
+                    note_truncation(output, repl.sandbox.output_limit);
                 }
                 if session.is_open() {
                     // Interrupted at its time limit and back: state kept.

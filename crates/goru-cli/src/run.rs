@@ -8,7 +8,7 @@ use anyhow::{Context, anyhow};
 use goru::{Executor, Language, Output, RunOptions, Terminal};
 
 use crate::failure::{Failure, exit, stopped};
-use crate::run_args::RunArgs;
+use crate::run_args::{CommonArgs, RunArgs, SandboxArgs, SourceArgs};
 use crate::stream;
 
 /// Where the code comes from.
@@ -19,10 +19,11 @@ enum Source<'a> {
     Stdin,
 }
 
-/// Runs what `argv` (FILE and its arguments, or only arguments with -c or
-/// -m) and `args` name; returns the process exit status.
-pub fn run(argv: &[String], args: &RunArgs) -> Result<u8, Failure> {
-    let (source, script_args) = match (&args.code, &args.module, argv) {
+/// Runs what `args` name (FILE and its arguments, or only arguments with
+/// -c or -m); returns the process exit status.
+pub fn run(args: &RunArgs, common: &CommonArgs) -> Result<u8, Failure> {
+    let argv = args.argv.as_slice();
+    let (source, script_args) = match (&args.source.code, &args.source.module, argv) {
         (Some(code), _, _) => (Source::Inline(code), argv),
         (None, Some(module), _) => (Source::Module(module), argv),
         (None, None, [file, rest @ ..]) if file != "-" => (Source::File(Path::new(file)), rest),
@@ -30,20 +31,21 @@ pub fn run(argv: &[String], args: &RunArgs) -> Result<u8, Failure> {
         (None, None, []) => (Source::Stdin, argv),
     };
     let picked = pick_language(args.lang, &source)?;
-    let named = named_js(picked, &source, args.es_module);
-    if args.es_module && named.is_none() {
+    let named = named_js(picked, &source, args.source.es_module);
+    if args.source.es_module && named.is_none() {
         return Err(Failure::Usage("--module is for JavaScript (--lang js)".into()));
     }
     let language: &dyn Language = named.as_ref().map_or(picked, |js| js as &dyn Language);
     let code = read_code(&source)?;
-    let executor = executor(args)?;
-    let mut options = options(args, language, &executor)?.args(script_args.iter().cloned());
+    let executor = executor(common)?;
+    let mut options =
+        options(&args.sandbox, language, &executor, common.verbose)?.args(script_args.iter().cloned());
     match &source {
         Source::File(path) => options = options.script(script_name(path)),
         Source::Module(module) => options = options.module(*module),
         Source::Inline(_) | Source::Stdin => {}
     }
-    let options = with_process_stdin(options, args, &source);
+    let options = with_stdin(options, &args.source, &source)?;
 
     tracing::debug!(language = language.name(), bytes = code.len(), "running");
     let (outcome, signal) = stream::run(&executor, language, &code, options)
@@ -53,7 +55,7 @@ pub fn run(argv: &[String], args: &RunArgs) -> Result<u8, Failure> {
         Ok(result) => &result.output,
         Err(error) => error.output().unwrap_or(const { &EMPTY }),
     };
-    note_truncation(output, args.output_limit);
+    note_truncation(output, args.sandbox.output_limit);
     if let Some(signal) = signal {
         return Err(Failure::Status(signal.status(), signal.message().into()));
     }
@@ -83,7 +85,7 @@ fn script_name(path: &Path) -> String {
 }
 
 /// The executor the cache flags describe.
-pub fn executor(args: &RunArgs) -> Result<Executor, Failure> {
+pub fn executor(args: &CommonArgs) -> Result<Executor, Failure> {
     let mut builder = Executor::builder();
     if args.no_cache {
         builder = builder.disk_cache(false);
@@ -93,10 +95,16 @@ pub fn executor(args: &RunArgs) -> Result<Executor, Failure> {
     builder.build().map_err(|e| Failure::Other(e.into()))
 }
 
-/// The limits, capabilities, packages and `--stdin-file` the flags describe
-/// for a run of `language` (a fresh grant: an empty key-value store), and
-/// which of goru's output streams are terminals.
-pub fn options(args: &RunArgs, language: &dyn Language, executor: &Executor) -> Result<RunOptions, Failure> {
+/// The limits, capabilities and packages the flags describe for a run of
+/// `language` (a fresh grant: an empty key-value store), and which of
+/// goru's output streams are terminals; `verbose` says which packages
+/// directory was picked.
+pub fn options(
+    args: &SandboxArgs,
+    language: &dyn Language,
+    executor: &Executor,
+    verbose: bool,
+) -> Result<RunOptions, Failure> {
     let floor = executor
         .initial_memory_bytes(language)
         .map_err(|e| Failure::Other(anyhow!(e)))?;
@@ -111,7 +119,7 @@ pub fn options(args: &RunArgs, language: &dyn Language, executor: &Executor) -> 
             language.name(),
         )));
     }
-    let mut options = args
+    let options = args
         .limits()
         .host_functions(args.grant.open().map_err(|e| Failure::Usage(e.to_string()))?)
         .terminal(Terminal {
@@ -119,18 +127,8 @@ pub fn options(args: &RunArgs, language: &dyn Language, executor: &Executor) -> 
             stdout: std::io::stdout().is_terminal(),
             stderr: std::io::stderr().is_terminal(),
         });
-    match args.stdin_file.as_deref() {
-        Some(path) if path.as_os_str() == "-" => options = process_stdin(options),
-        Some(path) => {
-            let file = std::fs::File::open(path)
-                .with_context(|| format!("cannot read --stdin-file {}", path.display()))
-                .map_err(Failure::Other)?;
-            options = options.stdin_reader(tokio::fs::File::from_std(file));
-        }
-        None => {}
-    }
     args.grant
-        .grant_packages(options, language, executor, args.verbose)
+        .grant_packages(options, language, executor, verbose)
         .map_err(|e| Failure::Other(anyhow!(e)))
 }
 
@@ -143,16 +141,24 @@ fn process_stdin(options: RunOptions) -> RunOptions {
     })
 }
 
-/// Without --stdin-file, the guest of FILE, -c or -m reads goru's stdin if
-/// it is a pipe or a file, as python3's would. A terminal is not read: the
-/// guest is untrusted, and must not wait for, or capture, what a person
-/// types unless asked to (--stdin-file -). Code read from stdin leaves the
-/// guest none.
-fn with_process_stdin(options: RunOptions, args: &RunArgs, source: &Source<'_>) -> RunOptions {
-    if args.stdin_file.is_some() || matches!(source, Source::Stdin) || std::io::stdin().is_terminal() {
-        return options;
-    }
-    process_stdin(options)
+/// The guest's stdin, at most `--stdin-limit` of it: `--stdin-file`'s, or
+/// else, for FILE, -c or -m, goru's stdin if it is a pipe or a file, as
+/// python3's would be. A terminal is not read: the guest is untrusted, and
+/// must not wait for, or capture, what a person types unless asked to
+/// (--stdin-file -). Code read from stdin leaves the guest none.
+fn with_stdin(options: RunOptions, args: &SourceArgs, source: &Source<'_>) -> Result<RunOptions, Failure> {
+    let options = options.input_bytes(args.stdin_limit);
+    Ok(match args.stdin_file.as_deref() {
+        Some(path) if path.as_os_str() == "-" => process_stdin(options),
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot read --stdin-file {}", path.display()))
+                .map_err(Failure::Other)?;
+            options.stdin_reader(tokio::fs::File::from_std(file))
+        }
+        None if matches!(source, Source::Stdin) || std::io::stdin().is_terminal() => options,
+        None => process_stdin(options),
+    })
 }
 
 /// `--lang` if given, else FILE's extension, else python.

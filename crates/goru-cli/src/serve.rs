@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 use self::args::ServeArgs;
 use crate::failure::Failure;
-use crate::run_args::RunArgs;
+use crate::run_args::CommonArgs;
 
 /// The log directive of `goru serve` when `RUST_LOG` is not set: goru's own
 /// events at info, one line per request; the libraries' stay quiet.
@@ -26,8 +26,8 @@ const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 
 /// Runs the service until it is told to stop; exit status 0 after a
 /// graceful shutdown.
-pub fn serve(args: &ServeArgs, run: &RunArgs) -> Result<u8, Failure> {
-    let server = server(args, run)?;
+pub fn serve(args: &ServeArgs, common: &CommonArgs) -> Result<u8, Failure> {
+    let server = server(args, common)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("goru-serve")
@@ -53,22 +53,13 @@ pub fn serve(args: &ServeArgs, run: &RunArgs) -> Result<u8, Failure> {
 
 /// The server the flags describe; a usage failure for flags that cannot
 /// work, before anything listens.
-fn server(args: &ServeArgs, run: &RunArgs) -> Result<Server, Failure> {
-    if run.code.is_some() || run.module.is_some() {
-        return Err(Failure::Usage(
-            "goru serve takes code over HTTP, not -c or -m (see goru serve --help)".into(),
-        ));
-    }
-    if run.stdin_file.is_some() {
-        return Err(Failure::Usage(
-            "goru serve takes stdin in each request, not --stdin-file (see goru serve --help)".into(),
-        ));
-    }
+fn server(args: &ServeArgs, common: &CommonArgs) -> Result<Server, Failure> {
+    let run = &args.sandbox;
     if matches!(&args.token, Some(token) if token.trim().is_empty()) {
         return Err(Failure::Usage("--token (or GORU_TOKEN) is empty".into()));
     }
     let limits = run.limits();
-    let executor = crate::run::executor(run)?;
+    let executor = crate::run::executor(common)?;
     let with_packages = match run.grant.packages() {
         Some(packages) => packages
             .grant(limits.clone(), &executor)
@@ -90,7 +81,7 @@ fn server(args: &ServeArgs, run: &RunArgs) -> Result<Server, Failure> {
     if let Some(token) = &args.token {
         builder = builder.token(token.clone());
     }
-    if let Some(language) = run.lang {
+    if let Some(language) = args.lang {
         builder = builder.default_language(language);
     }
     if let Some(node) = &args.node_id {

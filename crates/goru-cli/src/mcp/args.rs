@@ -7,6 +7,8 @@ use std::time::Duration;
 use clap::Args;
 use goru_server::units;
 
+use crate::run_args::SandboxArgs;
+
 /// Shown after the options in `goru mcp --help`.
 pub const AFTER_HELP: &str = "\
 Tools: run_python, run_javascript (code, stdin?, timeout?), session_create
@@ -43,4 +45,7 @@ pub struct McpArgs {
     /// A session unused for this long is closed.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = units::parse_duration)]
     pub session_ttl: Duration,
+
+    #[command(flatten, next_help_heading = "Runs")]
+    pub sandbox: SandboxArgs,
 }

@@ -8,6 +8,8 @@ use clap::Args;
 
 use goru_server::units;
 
+use crate::run_args::{SandboxArgs, parse_language};
+
 /// Shown after the options in `goru serve --help`.
 pub const AFTER_HELP: &str = "\
 Routes (JSON or MessagePack bodies; all in docs/server.md):
@@ -97,6 +99,14 @@ pub struct ServeArgs {
     /// proxy can route a session's requests to it (docs/deploy.md).
     #[arg(long, value_name = "NAME", env = "GORU_NODE_ID")]
     pub node_id: Option<String>,
+
+    /// The language of a request that names none: python (py) or js
+    /// (javascript) [default: python].
+    #[arg(short = 'l', long = "lang", value_name = "LANG", value_parser = parse_language, help_heading = "Runs")]
+    pub lang: Option<&'static dyn goru::Language>,
+
+    #[command(flatten, next_help_heading = "Runs")]
+    pub sandbox: SandboxArgs,
 }
 
 /// A duration that may be zero (`0` alone: no waiting).

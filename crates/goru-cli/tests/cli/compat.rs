@@ -1,7 +1,8 @@
 //! Small behaviours for people coming from goru (Go) and from other CLIs:
-//! shell completions, a mistyped subcommand, code given to the REPL.
+//! shell completions, a mistyped subcommand, code given to the REPL, each
+//! command's own options.
 
-use crate::goru;
+use crate::{goru, goru_piped};
 
 #[test]
 fn completion_scripts_for_each_shell() {
@@ -44,17 +45,116 @@ fn a_mistyped_subcommand_gets_a_hint() {
 
 #[test]
 fn the_repl_refuses_code_given_up_front() {
-    for args in [
-        &["repl", "-c", "1"][..],
-        &["-c", "1", "repl"],
-        &["repl", "-m", "json.tool"],
-    ] {
+    for args in [&["repl", "-c", "1"][..], &["repl", "-m", "json.tool"]] {
         let out = goru(args);
         assert_eq!(out.status, Some(2), "{args:?}: {out:?}");
         assert!(
             out.stderr.contains("goru repl takes no code up front"),
             "{args:?}: {}",
             out.stderr
+        );
+    }
+    let out = goru(&["-c", "1", "repl"]);
+    assert_eq!(out.status, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("-c/--code does not apply to goru repl"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// `goru deps --help`, `repl --help`, `serve --help` and `mcp --help` list
+/// the options that command takes, not every run option.
+#[test]
+fn help_lists_only_the_options_that_apply() {
+    for (command, shown, absent) in [
+        (
+            "repl",
+            &["--history", "--lang", "--timeout", "--kv", "--cache-dir"][..],
+            &[
+                "--stdin-file",
+                "--stdin-limit",
+                "--module",
+                "--code",
+                "[FILE [ARGS]]",
+            ][..],
+        ),
+        (
+            "serve",
+            &["--listen", "--lang", "--timeout", "--mount", "--no-cache"],
+            &["--stdin-file", "--code", "--history", "[FILE [ARGS]]"],
+        ),
+        (
+            "mcp",
+            &["--http", "--timeout", "--allow-host", "--cache-dir"],
+            &["--stdin-file", "--lang", "--code", "--listen"],
+        ),
+        (
+            "deps",
+            &["--dir", "--cache-dir", "--verbose"],
+            &[
+                "--timeout",
+                "--memory",
+                "--kv",
+                "--mount",
+                "--lang",
+                "--stdin-file",
+                "--code",
+            ],
+        ),
+    ] {
+        let out = goru(&[command, "--help"]);
+        assert_eq!(out.status, Some(0), "{command}: {out:?}");
+        let help = out.stdout();
+        for flag in shown {
+            assert!(help.contains(flag), "goru {command} --help lacks {flag}:\n{help}");
+        }
+        for flag in absent {
+            assert!(
+                !help.contains(flag),
+                "goru {command} --help shows {flag}:\n{help}"
+            );
+        }
+    }
+    // What a command does not list, it refuses, naming its own --help.
+    for (args, command) in [
+        (&["deps", "list", "--kv"][..], "goru deps list"),
+        (&["serve", "--stdin-file", "in.txt"], "goru serve"),
+        (&["mcp", "--lang", "js"], "goru mcp"),
+    ] {
+        let out = goru(args);
+        assert_eq!(out.status, Some(2), "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains(&format!("(see {command} --help)")),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+/// A run option before a command (`goru --timeout 5 repl`) is refused
+/// with where it goes; goru's own options (`--cache-dir`, `-v`) go anywhere.
+#[test]
+fn run_options_go_after_the_command() {
+    let out = goru_piped(&["--timeout", "5s", "repl"], b"1 + 1\n");
+    assert_eq!(out.status, Some(2), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("--timeout goes after the command: goru repl --timeout"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "nothing ran: {out:?}");
+    let cache = crate::cache_dir().display().to_string();
+    for args in [
+        &["--cache-dir", &cache, "repl", "--timeout", "5s"][..],
+        &["repl", "--timeout", "5s", "-v", "--cache-dir", &cache],
+    ] {
+        let out = goru_piped(args, b"1 + 1\n");
+        assert_eq!(
+            (out.status, out.stdout()),
+            (Some(0), "2\n".to_owned()),
+            "{args:?}: {out:?}"
         );
     }
 }
