@@ -23,11 +23,16 @@ pub(crate) struct BootPlan {
 }
 
 impl BootPlan {
+    /// The plan of a run of `language`. The snapshot program (tens of KB of
+    /// shim source) is asked for only while the snapshot is not yet held:
+    /// once it is, every later run restores it without reading the program.
     pub(crate) fn new(inner: &Inner, language: &dyn Language) -> Self {
+        let key = inner.cache.key(language);
+        let wanted = inner.snapshots.enabled && !inner.snapshots.settled(&key);
         Self {
-            key: inner.cache.key(language),
+            snapshot_program: wanted.then(|| language.snapshot_program()).flatten(),
             name: language.name().to_owned(),
-            snapshot_program: language.snapshot_program().filter(|_| inner.snapshots.enabled),
+            key,
         }
     }
 
@@ -87,6 +92,16 @@ impl Snapshots {
             enabled,
             entries: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether the snapshot of module `key` was already taken, loaded, or
+    /// given up on: a later boot reads what was settled, not the program.
+    fn settled(&self, key: &str) -> bool {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .is_some_and(|entry| entry.image.get().is_some())
     }
 }
 
