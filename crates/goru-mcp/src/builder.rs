@@ -97,7 +97,7 @@ impl McpServerBuilder {
     /// The server. Starts the task that closes idle sessions on the current
     /// tokio runtime if there is one, else when the server is first served.
     pub fn build(self) -> McpServer {
-        let sessions = Sessions::new(self.grant.max_sessions, self.grant.session_ttl);
+        let sessions = Sessions::new(self.grant.max_sessions, self.grant.session_ttl, None);
         let shared = Arc::new(Shared {
             executor: self.executor,
             grant: self.grant,

@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use crate::grant::Grant;
 use crate::logging::{ClientLog, Level};
 use crate::outcome::{self, done, failure, refused};
-use crate::sessions::Sessions;
+use crate::sessions::{SessionError, Sessions, refusal};
 use crate::tools::{self, InstallArgs, RunArgs, SessionCloseArgs, SessionCreateArgs, SessionRunArgs};
 
 /// What every connection of one server shares.
@@ -28,7 +28,7 @@ use crate::tools::{self, InstallArgs, RunArgs, SessionCloseArgs, SessionCreateAr
 pub struct Shared {
     pub executor: Executor,
     pub grant: Grant,
-    pub sessions: Arc<Sessions>,
+    pub sessions: Arc<Sessions<()>>,
     /// How often a run with a progress token reports progress.
     pub progress_every: Duration,
 }
@@ -91,7 +91,7 @@ impl Handler {
         let shared = &self.shared;
         let slot = match shared.sessions.reserve() {
             Ok(slot) => slot,
-            Err(error) => return Ok(refused(error.to_string())),
+            Err(error) => return Ok(refused(refusal(error))),
         };
         let options = match shared
             .grant
@@ -108,9 +108,9 @@ impl Handler {
             Ok(session) => session,
             Err(error) => return Ok(outcome::run_result(Err(error), Duration::ZERO)),
         };
-        let id = match slot.fill(session) {
+        let id = match slot.fill(session, ()) {
             Ok(id) => id,
-            Err(error) => return Ok(refused(error.to_string())),
+            Err(error) => return Ok(refused(refusal(error))),
         };
         let name = language.name();
         self.log
@@ -133,9 +133,13 @@ impl Handler {
     ) -> Result<CallToolResult, ErrorData> {
         let args: SessionRunArgs = arguments(tools::SESSION_RUN, args)?;
         let shared = &self.shared;
-        let checkout = match shared.sessions.checkout(&args.session_id, ctx.ct.clone()) {
+        let call = ctx.ct.clone();
+        let checkout = match shared
+            .sessions
+            .checkout(&args.session_id, move || call.is_cancelled())
+        {
             Ok(checkout) => checkout,
-            Err(error) => return Ok(refused(error.to_string())),
+            Err(error) => return Ok(refused(refusal(error))),
         };
         let started = Instant::now();
         let outcome = self
@@ -170,7 +174,7 @@ impl Handler {
     ) -> Result<CallToolResult, ErrorData> {
         let args: SessionCloseArgs = arguments(tools::SESSION_CLOSE, args)?;
         if !self.shared.sessions.close(&args.session_id) {
-            return Ok(refused(crate::sessions::SessionError::Unknown.to_string()));
+            return Ok(refused(refusal(SessionError::Unknown)));
         }
         self.log
             .send(

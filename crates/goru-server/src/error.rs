@@ -7,6 +7,7 @@ use goru::ErrorKind;
 
 use crate::api::{ErrorBody, ErrorDetail};
 use crate::request_log::record_outcome;
+use crate::sessions::SessionError;
 use crate::units::{error_message, format_size};
 use crate::wire::Reply;
 
@@ -131,6 +132,20 @@ impl ApiError {
                 format_size(limit as u64)
             ),
         )
+    }
+
+    /// Why the session registry refused, in the words of this API.
+    pub fn from_sessions(error: SessionError) -> Self {
+        match error {
+            SessionError::TooMany(max) => Self::new(
+                ErrorCode::TooManySessions,
+                format!("{max} sessions are open, the most this server allows; delete one or retry later"),
+            ),
+            SessionError::Unknown => Self::unknown_session(),
+            SessionError::Busy => Self::new(ErrorCode::Busy, "the session is running other code"),
+            SessionError::Cancelled => Self::new(ErrorCode::SessionEnded, error.to_string()),
+            SessionError::NoId => Self::internal(&error),
+        }
     }
 
     /// No session called `id`.

@@ -39,6 +39,10 @@
 //! clients never carry host details: those go to the log ([`tracing`],
 //! under the `goru_server` target), which never records code, stdin or
 //! output.
+//!
+//! Two modules serve other front ends too (`goru mcp` uses both): [`units`],
+//! sizes and durations as goru writes them, and [`sessions`], the bounded
+//! registry of open sessions with its idle reaper.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -58,7 +62,7 @@ mod request_log;
 mod routes;
 mod server;
 mod session_routes;
-mod sessions;
+pub mod sessions;
 mod shutdown;
 mod state;
 mod stream;

@@ -13,9 +13,19 @@ use crate::body::{JsonBody, OptionalJsonBody};
 use crate::error::ApiError;
 use crate::outcome::respond;
 use crate::request_log::{record_language, record_outcome, record_session};
-use crate::sessions::ExecLimits;
+use crate::sessions::Checkout;
 use crate::state::AppState;
 use crate::wire::Reply;
+
+/// How a session's execs are bounded beyond the interpreter's own limits:
+/// what the registry keeps about each session.
+#[derive(Debug, Clone)]
+pub struct ExecLimits {
+    /// Stops the session's current exec (the session's own options carry it).
+    pub cancel: CancelHandle,
+    /// The timeout of an exec that names none.
+    pub timeout: Duration,
+}
 
 /// Starts a session with a grant of its own (one key-value store for its
 /// whole life); its id. The start-up has the server's whole `--timeout`;
@@ -33,7 +43,7 @@ pub async fn create(
         .defaults
         .options(language, state.defaults.max_timeout, request.stdin)?
         .cancel_handle(cancel.clone());
-    let reservation = state.sessions.reserve()?;
+    let reservation = state.sessions.reserve().map_err(ApiError::from_sessions)?;
     state.start_reaper();
 
     // Starting an interpreter costs about what a run does: it takes a slot.
@@ -48,7 +58,9 @@ pub async fn create(
         cancel,
         timeout: exec_timeout,
     };
-    let session_id = reservation.fill(session, limits)?;
+    let session_id = reservation
+        .fill(session, limits)
+        .map_err(ApiError::from_sessions)?;
     record_session(&session_id);
     Ok(Reply(
         StatusCode::CREATED,
@@ -75,8 +87,8 @@ pub async fn exec(
         Some(timeout) => Some(state.defaults.timeout(Some(timeout))?),
         None => None,
     };
-    let checkout = state.sessions.checkout(&id)?;
-    let timeout = requested.unwrap_or(checkout.limits.timeout);
+    let checkout = checkout(&state, &id)?;
+    let timeout = requested.unwrap_or(checkout.about.timeout);
     record_session(&id);
     let language = checkout.session.language().to_owned();
     record_language(&language);
@@ -104,7 +116,7 @@ pub async fn exec(
 /// Runs the exec; past `timer` it is cancelled and reported as the timeout
 /// it is (with its output so far). Like any stop, that ends the session.
 async fn run_within(
-    checkout: &crate::sessions::Checkout,
+    checkout: &Checkout<ExecLimits>,
     request: &SessionExecRequest,
     timer: Option<Duration>,
 ) -> Result<RunResult, goru::Error> {
@@ -123,7 +135,7 @@ async fn run_within(
     tokio::select! {
         outcome = &mut run => outcome,
         () = tokio::time::sleep(limit) => {
-            checkout.limits.cancel.cancel();
+            checkout.about.cancel.cancel();
             match run.await {
                 Err(goru::Error::Cancelled { output }) => Err(goru::Error::Timeout { limit, output }),
                 other => other,
@@ -138,11 +150,21 @@ pub async fn delete(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = session_id(id)?;
-    if !state.sessions.delete(&id) {
+    if !state.sessions.close(&id) {
         return Err(ApiError::unknown_session());
     }
     record_session(&id);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Session `id` checked out for one exec. An HTTP exec is never cancelled
+/// by its caller (it goes on if the client goes away), so no checkout
+/// finds a cancelled one.
+pub(crate) fn checkout(state: &AppState, id: &str) -> Result<Checkout<ExecLimits>, ApiError> {
+    state
+        .sessions
+        .checkout(id, || false)
+        .map_err(ApiError::from_sessions)
 }
 
 /// The `{id}` of the path; a path that does not decode names no session.

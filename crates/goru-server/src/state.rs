@@ -11,6 +11,7 @@ use crate::admission::Admission;
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::Metrics;
 use crate::options::RunDefaults;
+use crate::session_routes::ExecLimits;
 use crate::sessions::{self, Sessions};
 use crate::shutdown::RunTracker;
 
@@ -42,7 +43,7 @@ pub struct Shared {
     /// Limits and capabilities of every run and session.
     pub defaults: RunDefaults,
     /// The open sessions.
-    pub sessions: Arc<Sessions>,
+    pub sessions: Arc<Sessions<ExecLimits>>,
     /// The run slots.
     pub admission: Admission,
     /// The stateless runs in flight.
@@ -59,7 +60,7 @@ impl Shared {
         executor: Executor,
         config: Config,
         defaults: RunDefaults,
-        sessions: Sessions,
+        sessions: Arc<Sessions<ExecLimits>>,
         admission: Admission,
         metrics: Metrics,
     ) -> Self {
@@ -67,7 +68,7 @@ impl Shared {
             executor,
             config,
             defaults,
-            sessions: Arc::new(sessions),
+            sessions,
             admission,
             runs: RunTracker::default(),
             metrics,

@@ -81,7 +81,7 @@ pub async fn session_exec(
     state.accepting()?;
     ApiError::check_code(&request.code)?;
     let id = session_id(id)?;
-    let checkout = state.sessions.checkout(&id)?;
+    let checkout = crate::session_routes::checkout(&state, &id)?;
     record_session(&id);
     record_language(checkout.session.language());
     let slot = state.admission.admit().await?;

@@ -1,5 +1,6 @@
 //! An embedder's view: goru's router mounted into an application with a
-//! route of its own, served in-process on loopback and called over real HTTP.
+//! route of its own, served in-process on loopback and called over real HTTP;
+//! the session registry used on its own.
 
 use std::path::Path;
 use std::time::Duration;
@@ -112,4 +113,93 @@ fn the_router_mounts_next_to_routes_of_the_embedder() {
     // Unknown routes get goru's JSON answer only under its prefix.
     assert_eq!(call("GET", &format!("{base}/elsewhere"), None, None).0, 404);
     runtime.shutdown_timeout(Duration::from_secs(1));
+}
+
+/// The registry `goru serve` and `goru mcp` keep their sessions in, with
+/// real JavaScript sessions: the cap (a slot counts while its session
+/// starts), one checkout at a time, a cancelled call ending its session,
+/// the node prefix, reaping after the TTL and closing everything.
+#[test]
+fn the_session_registry_bounds_and_reaps_real_sessions() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Instant;
+
+    use goru::JavaScript;
+    use goru_server::sessions::{SessionError, Sessions};
+
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("goru-module-cache");
+    let executor = Executor::builder().cache_dir(cache).build().expect("an executor");
+    let start = || {
+        executor
+            .session_blocking(&JavaScript, RunOptions::new())
+            .expect("a session")
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let ttl = Duration::from_secs(60);
+    let sessions = Sessions::<u32>::new(2, ttl, Some("node-7"));
+
+    let first = sessions.reserve().expect("a slot");
+    let second = sessions.reserve().expect("a second slot");
+    assert_eq!(sessions.reserve().err(), Some(SessionError::TooMany(2)));
+    drop(second); // never filled: its slot is given back
+    let a = first.fill(start(), 1).expect("an id");
+    assert!(a.starts_with("node-7.") && a.len() == "node-7.".len() + 32, "{a}");
+    let b = sessions
+        .reserve()
+        .expect("the slot given back")
+        .fill(start(), 2)
+        .expect("an id");
+    assert_ne!(a, b);
+    assert_eq!(sessions.len(), 2);
+
+    let checkout = sessions.checkout(&a, || false).expect("session a");
+    assert_eq!(checkout.about, 1);
+    let result = runtime
+        .block_on(checkout.session.run("let n = 6 * 7; console.log(n)"))
+        .expect("a run");
+    assert_eq!(result.stdout_lossy(), "42\n");
+    assert_eq!(sessions.checkout(&a, || false).err(), Some(SessionError::Busy));
+    drop(checkout);
+    let again = sessions.checkout(&a, || false).expect("free again");
+    let result = runtime
+        .block_on(again.session.run("console.log(n + 1)"))
+        .expect("a run");
+    assert_eq!(result.stdout_lossy(), "43\n", "state kept between checkouts");
+    drop(again);
+
+    // A call cancelled while it holds the session has ended it.
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let flag = cancelled.clone();
+    let held = sessions
+        .checkout(&b, move || flag.load(Ordering::SeqCst))
+        .expect("session b");
+    cancelled.store(true, Ordering::SeqCst);
+    assert_eq!(
+        sessions.checkout(&b, || false).err(),
+        Some(SessionError::Cancelled)
+    );
+    assert!(!held.session.is_open(), "the registry closed it");
+    drop(held);
+    assert_eq!(sessions.checkout(&b, || false).err(), Some(SessionError::Unknown));
+    assert_eq!(sessions.len(), 1);
+
+    // Idle past the TTL: reaped; in use: kept.
+    assert!(sessions.reap(Instant::now()).is_empty());
+    assert_eq!(sessions.reap(Instant::now() + ttl * 2), [a.clone()]);
+    assert!(sessions.is_empty());
+    assert!(!sessions.close(&a), "already gone");
+
+    let c = sessions
+        .reserve()
+        .expect("a slot")
+        .fill(start(), 3)
+        .expect("an id");
+    let kept = sessions.checkout(&c, || false).expect("session c");
+    assert!(
+        sessions.reap(Instant::now() + ttl * 2).is_empty(),
+        "a running session is not idle"
+    );
+    assert_eq!(sessions.close_all(), 1);
+    assert!(!kept.session.is_open());
 }
