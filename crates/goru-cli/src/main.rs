@@ -15,6 +15,7 @@ mod run;
 mod run_args;
 mod serve;
 mod stream;
+mod terminal;
 
 use std::process::ExitCode;
 

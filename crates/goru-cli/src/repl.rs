@@ -255,8 +255,9 @@ pub fn repl(repl: &ReplArgs, common: &CommonArgs) -> Result<u8, Failure> {
 fn run_streamed(session: &Session, input: &str) -> Result<RunResult, Error> {
     let (sender, mut receiver) = goru::output_channel();
     let writer = std::thread::spawn(move || {
+        let mut output = crate::terminal::GuestOutput::new();
         while let Some(chunk) = receiver.blocking_recv() {
-            crate::stream::write_chunk(&chunk);
+            output.write(&chunk);
         }
     });
     let result = crate::ctrl_c::interrupting(session, || {

@@ -1,11 +1,10 @@
 //! Running with the guest's output written as it is produced, and stopped
 //! (keeping what was written) by Ctrl-C or SIGTERM.
 
-use std::io::Write;
-
-use goru::{CancelHandle, Error, Executor, Language, OutputChunk, OutputStream, RunOptions, RunResult};
+use goru::{CancelHandle, Error, Executor, Language, RunOptions, RunResult};
 
 use crate::failure::exit;
+use crate::terminal::GuestOutput;
 
 /// What stopped a run from outside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +34,8 @@ impl Signal {
 }
 
 /// Runs `code`, writing each chunk of the guest's stdout and stderr to
-/// goru's own as soon as the guest writes it. Ctrl-C or SIGTERM cancel the
+/// goru's own as soon as the guest writes it (filtered on a terminal, see
+/// [`GuestOutput`]). Ctrl-C or SIGTERM cancel the
 /// run; its output up to then is written all the same.
 pub fn run(
     executor: &Executor,
@@ -56,10 +56,11 @@ pub fn run(
         tokio::pin!(interrupt);
         let mut terminate = terminate_signal();
         let mut signal = None;
+        let mut output = GuestOutput::new();
         let result = loop {
             tokio::select! {
                 result = &mut run => break result,
-                Some(chunk) = receiver.recv() => write_chunk(&chunk),
+                Some(chunk) = receiver.recv() => output.write(&chunk),
                 _ = &mut interrupt, if signal.is_none() => {
                     signal = Some(Signal::Interrupt);
                     cancel.cancel();
@@ -72,24 +73,11 @@ pub fn run(
         };
         // The chunks written before the run ended; the channel ends with the run.
         while let Some(chunk) = receiver.recv().await {
-            write_chunk(&chunk);
+            output.write(&chunk);
         }
+        drop(output);
         (result, signal)
     }))
-}
-
-/// Writes the guest's bytes untouched; a closed pipe (`goru ... | head`) is
-/// not an error worth reporting, and the guest goes on.
-pub fn write_chunk(chunk: &OutputChunk) {
-    let _ = match chunk.stream {
-        OutputStream::Stdout => write_flush(&mut std::io::stdout().lock(), &chunk.bytes),
-        OutputStream::Stderr => write_flush(&mut std::io::stderr().lock(), &chunk.bytes),
-    };
-}
-
-fn write_flush(stream: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
-    stream.write_all(bytes)?;
-    stream.flush()
 }
 
 /// SIGTERM, where there is such a thing.

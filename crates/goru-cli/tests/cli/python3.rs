@@ -1,6 +1,7 @@
 //! goru as a drop-in for python3: the piped stdin, argv and `__file__`,
 //! tracebacks with source lines, `-m`, streamed output kept on a stop,
-//! `isatty()`, and the default packages directory.
+//! `isatty()`, escape sequences on a terminal, and the default packages
+//! directory.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -220,7 +221,16 @@ fn isatty_is_false_for_pipes_and_files() {
 fn isatty_is_true_on_a_terminal() {
     warm_cache();
     let code = "import sys; print(sys.stdin.isatty(), sys.stdout.isatty(), sys.stderr.isatty())";
-    let command = format!("{} --stdin-file - -c '{code}'", env!("CARGO_BIN_EXE_goru"));
+    let Some(seen) = on_a_terminal(&format!("--stdin-file - -c '{code}'")) else {
+        return;
+    };
+    assert_eq!(seen.trim(), "True True True");
+}
+
+/// What goru with `args` (shell words) writes to a pseudo-terminal made by
+/// util-linux `script`; `None` (the test is skipped) without `script`.
+fn on_a_terminal(args: &str) -> Option<String> {
+    let command = format!("exec {} {args}", env!("CARGO_BIN_EXE_goru"));
     let Ok(out) = Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .env("GORU_CACHE_DIR", cache_dir())
@@ -228,13 +238,41 @@ fn isatty_is_true_on_a_terminal() {
         .output()
     else {
         eprintln!("skipped: util-linux `script` is not available");
+        return None;
+    };
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// On a terminal, the guest's colours pass and the sequences that make the
+/// terminal answer or reprogram it are shown as text; to a pipe, every
+/// byte is written as the guest wrote it.
+#[test]
+fn terminal_escapes_are_filtered_on_a_terminal_only() {
+    warm_cache();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let code = r#"import sys
+sys.stdout.write("\x1b[31mred\x1b[0m|\x1b]52;c;aGk=\x07|\x1b[6n|\x1b[21t|\x1b[?1000h|\n")
+sys.stderr.write("\x1b]0;owned\x07|\x1b[1mbold\x1b[m\n")
+"#;
+    let file = script(&dir, "escapes.py", code);
+    let out = goru(&[&file]);
+    assert_eq!(
+        out.stdout(),
+        "\x1b[31mred\x1b[0m|\x1b]52;c;aGk=\x07|\x1b[6n|\x1b[21t|\x1b[?1000h|\n",
+        "a pipe gets the bytes untouched"
+    );
+    assert_eq!(out.stderr, "\x1b]0;owned\x07|\x1b[1mbold\x1b[m\n");
+
+    let Some(seen) = on_a_terminal(&file) else {
         return;
     };
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "True True True",
-        "{out:?}"
-    );
+    for shown in [
+        "\x1b[31mred\x1b[0m|^[]52;c;aGk=^G|^[[6n|^[[21t|^[[?1000h|",
+        "^[]0;owned^G|\x1b[1mbold\x1b[m",
+    ] {
+        assert!(seen.contains(shown), "{shown:?} not in {seen:?}");
+    }
+    assert!(!seen.contains("\x1b]") && !seen.contains("\x1b[6n"), "{seen:?}");
 }
 
 #[test]
