@@ -141,24 +141,24 @@ pub fn command_names() -> Vec<String> {
 /// there. Each command takes its options after its name, so that its
 /// `--help` lists only those that apply to it; goru's own options (`-v`,
 /// the cache's) go anywhere, and so does `--lang` where it applies (goru
-/// (Go) takes `goru -l js repl`; see [`Command::or_language`]).
-pub fn misplaced_option(matches: &clap::ArgMatches) -> Option<String> {
-    use clap::CommandFactory;
+/// (Go) takes `goru -l js repl`; see [`Command::or_language`]). `command`
+/// is the one `matches` were parsed with.
+pub fn misplaced_option(command: &clap::Command, matches: &clap::ArgMatches) -> Option<String> {
     use clap::parser::ValueSource;
 
     let name = matches.subcommand_name()?;
-    let mut command = Cli::command();
-    command.build();
-    let takes = |id: &clap::Id, shown: bool| {
+    // Whether the subcommand lists the option (the REPL's hidden `-c` only
+    // refuses code).
+    let takes = |id: &clap::Id| {
         command.find_subcommand(name).is_some_and(|sub| {
             sub.get_arguments()
-                .any(|arg| arg.get_id() == id && !(shown && arg.is_hide_set()))
+                .any(|arg| arg.get_id() == id && !arg.is_hide_set())
         })
     };
     let given = command
         .get_arguments()
         .filter(|arg| !arg.is_global_set() && !arg.is_positional())
-        .filter(|arg| !(arg.get_id() == "lang" && takes(arg.get_id(), true)))
+        .filter(|arg| !(arg.get_id() == "lang" && takes(arg.get_id())))
         .filter(|arg| matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
         .min_by_key(|arg| matches.index_of(arg.get_id().as_str()))?;
     let flag = match (given.get_short(), given.get_long()) {
@@ -167,7 +167,7 @@ pub fn misplaced_option(matches: &clap::ArgMatches) -> Option<String> {
         (Some(short), None) => format!("-{short}"),
         (None, None) => given.get_id().to_string(),
     };
-    Some(if takes(given.get_id(), true) {
+    Some(if takes(given.get_id()) {
         format!(
             "{flag} goes after the command: goru {name} {flag} ... (each command takes its own options after its name)"
         )
@@ -230,8 +230,9 @@ mod tests {
     #[test]
     fn options_go_after_the_command() {
         let misplaced = |argv: &[&str]| {
-            let matches = Cli::command().try_get_matches_from(argv).expect("parses");
-            misplaced_option(&matches)
+            let mut command = Cli::command();
+            let matches = command.try_get_matches_from_mut(argv).expect("parses");
+            misplaced_option(&command, &matches)
         };
         assert_eq!(
             misplaced(&["goru", "--memory", "1GiB", "run", "x.js"]).as_deref(),

@@ -49,7 +49,8 @@ fn misspelt_command(file: &str) -> Option<String> {
 }
 
 fn main() -> ExitCode {
-    let matches = match Cli::command().try_get_matches() {
+    let mut command = Cli::command();
+    let matches = match command.try_get_matches_from_mut(std::env::args_os()) {
         Ok(matches) => matches,
         Err(error) if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             error.exit()
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return report(Failure::Usage(clap_message(&error))),
     };
-    if let Some(message) = cli::misplaced_option(&matches) {
+    if let Some(message) = cli::misplaced_option(&command, &matches) {
         return report(Failure::Usage(message));
     }
     // A service logs its requests by default; the one-shot commands stay quiet.
